@@ -1,0 +1,77 @@
+"""The lab's emulator: moto's server, in this process, on a free 127.0.0.1 port.
+
+Nothing here ever talks to real AWS: the endpoint is always loopback and the
+credentials are dummies set only for the lab's own sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+LAB_ACCESS_KEY = "AKIALABLABLABLAB0000"  # moto's default account answers to any key
+LAB_SECRET_KEY = "lab-secret-not-a-real-key"
+LAB_REGION = "us-east-1"
+# The lab organisation works in two regions so that "in every region" checks mean something
+# while a full scan stays small.
+LAB_REGIONS = ("us-east-1", "eu-west-1")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LabServer:
+    port: int
+    _server: object | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LabServer:
+        from moto.server import ThreadedMotoServer
+
+        os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()
+        self._server = server
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()  # type: ignore[attr-defined]
+            self._server = None
+
+    def reset(self) -> None:
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(req, timeout=10):
+            pass
+
+
+def lab_environment(endpoint: str) -> dict[str, str]:
+    """Environment variables that point boto3 at the lab with dummy credentials."""
+    return {
+        "AWS_ACCESS_KEY_ID": LAB_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": LAB_SECRET_KEY,
+        "AWS_DEFAULT_REGION": LAB_REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+    }
+
+
+@contextmanager
+def running_lab(port: int | None = None) -> Iterator[LabServer]:
+    server = LabServer(port or free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
