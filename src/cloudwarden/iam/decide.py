@@ -1,0 +1,199 @@
+"""The two ways of running the evaluation logic described in ``cloudwarden.iam.evaluate``.
+
+``fast_decide`` walks one precomputed plan per action (every candidate statement of every
+layer, tagged with its layer) and returns at the first applicable Deny. ``explain_decide``
+visits every statement of every layer and records why each applied or not. Both use the
+same layer applicability (``layer_notes``) and decision table (``combine``), and a
+property test checks that they always agree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cloudwarden.iam.compiled import CompiledLayer, CompiledStatement, PrincipalCheck
+from cloudwarden.iam.conditions import ConditionClause, clause_holds
+from cloudwarden.iam.explain import DecisionValue, LayerExplanation, StatementResult
+from cloudwarden.iam.logic import LAYERS, Results, combine
+from cloudwarden.iam.matching import GrantKind
+from cloudwarden.iam.request import Request, RequestContext
+
+if TYPE_CHECKING:
+    from cloudwarden.iam.evaluate import CompiledPolicySet
+
+__all__ = ["Plan", "build_plan", "explain_decide", "fast_decide"]
+
+SCP, RCP, RESOURCE, IDENTITY, BOUNDARY, SESSION = range(6)
+Plan = tuple[tuple[int, int, CompiledStatement], ...]
+
+_LABELS = {
+    "scp": "a service control policy",
+    "rcp": "a resource control policy",
+    "resource": "the resource-based policy",
+    "identity": "an identity-based policy",
+    "boundary": "the permissions boundary",
+    "session": "the session policy",
+}
+
+
+def _layers_of(c: CompiledPolicySet) -> list[tuple[int, int, CompiledLayer]]:
+    out: list[tuple[int, int, CompiledLayer]] = []
+    for code, levels in ((SCP, c.scp_levels), (RCP, c.rcp_levels)):
+        out.extend((code, i, layer) for i, layer in enumerate(levels or ()))
+    for code, single in (
+        (RESOURCE, c.resource),
+        (IDENTITY, c.identity),
+        (BOUNDARY, c.boundary),
+        (SESSION, c.session),
+    ):
+        if single is not None:
+            out.append((code, 0, single))
+    return out
+
+
+def build_plan(c: CompiledPolicySet, action: str) -> Plan:
+    """Every statement, of every layer, whose Action / NotAction matches ``action``."""
+    return tuple(
+        (code, level, st) for code, level, layer in _layers_of(c) for st in layer.candidates(action)
+    )
+
+
+def _verdict(
+    c: CompiledPolicySet, ctx: RequestContext, scp_allow: int, results: Results, active: int
+) -> tuple[DecisionValue, str]:
+    if active & (1 << SCP):
+        levels = len(c.scp_levels or ())
+        if scp_allow != (1 << levels) - 1:
+            gap = next(i for i in range(levels) if not scp_allow & (1 << i))
+            return "implicit_deny", f"no SCP Allow at organisation level {gap}"
+    return combine(ctx.principal, ctx.same_account, results)
+
+
+_DENY_REASONS = {code: f"explicit Deny in {_LABELS[name]}" for code, name in enumerate(LAYERS)}
+
+
+def fast_decide(c: CompiledPolicySet, request: Request) -> tuple[DecisionValue, str]:
+    """The decision and its reason; no explanation is built."""
+    ctx = RequestContext(request, c.policies.resource_account)
+    who = ctx.principal
+    action = request.action.lower()
+    active, _ = c.layer_state(who, ctx.same_account, action.partition(":")[0])
+    has_boundary = bool(active & (1 << BOUNDARY))
+    get = ctx.get
+    scp_allow = 0
+    grant: GrantKind | None = None
+    found: GrantKind | None = None
+    clause: ConditionClause | None
+    allows = 0
+    for code, level, st in c.plan(action):
+        if not active & (1 << code):
+            continue
+        if not st.resource_any and not st.resource_ok(ctx):
+            continue
+        if code in (RESOURCE, RCP):
+            found = st.grant(who, has_boundary, code == RCP)
+            if found is None:
+                continue
+        if st.conditions:
+            for clause in st.conditions:
+                if not clause_holds(clause, get):
+                    break
+            else:
+                clause = None
+            if clause is not None:
+                continue
+        if st.deny:
+            return "explicit_deny", _DENY_REASONS[code]
+        if code == SCP:
+            scp_allow |= 1 << level
+        elif code == RESOURCE and found is not None and (grant is None or found > grant):
+            grant = found
+        allows |= 1 << code
+    key = (who.raw, ctx.same_account, active, allows, scp_allow, grant)
+    verdict = c.verdicts.get(key)
+    if verdict is None:
+        verdict = _verdict(c, ctx, scp_allow, _results(active, allows, grant), active)
+        c.remember_verdict(key, verdict)
+    return verdict
+
+
+def _results(active: int, allows: int, grant: GrantKind | None) -> Results:
+    def flag(code: int) -> bool | None:
+        return bool(allows & (1 << code)) if active & (1 << code) else None
+
+    return Results(grant, bool(allows & (1 << IDENTITY)), flag(BOUNDARY), flag(SESSION))
+
+
+def _trace_layer(
+    name: str, layers: list[CompiledLayer], ctx: RequestContext, check: PrincipalCheck | None
+) -> tuple[LayerExplanation, list[bool], GrantKind | None]:
+    action = ctx.request.action.lower()
+    statements: list[StatementResult] = []
+    allows: list[bool] = []
+    deny = False
+    grant: GrantKind | None = None
+    for layer in layers:
+        outcome, found = layer.trace(ctx, action, check)
+        statements.extend(found)
+        allows.append(outcome.allow)
+        deny = deny or outcome.deny
+        if outcome.grant is not None and (grant is None or outcome.grant > grant):
+            grant = outcome.grant
+    allowed = all(allows) if allows else False
+    return LayerExplanation(name, True, "", allowed, deny, tuple(statements)), allows, grant
+
+
+def explain_decide(
+    c: CompiledPolicySet, request: Request
+) -> tuple[DecisionValue, str, tuple[LayerExplanation, ...]]:
+    """The decision, its reason and the explanation of every layer."""
+    ctx = RequestContext(request, c.policies.resource_account)
+    who = ctx.principal
+    action = request.action.lower()
+    active, notes = c.layer_state(who, ctx.same_account, action.partition(":")[0])
+    has_boundary = bool(active & (1 << BOUNDARY))
+    sources = {code: [layer for k, _, layer in _layers_of(c) if k == code] for code in range(6)}
+    checks = {
+        RCP: PrincipalCheck(who, False, True),
+        RESOURCE: PrincipalCheck(who, has_boundary, False),
+    }
+    explained: list[LayerExplanation] = []
+    allows = 0
+    scp_allow = 0
+    grant: GrantKind | None = None
+    denied: str | None = None
+    for code, name in enumerate(LAYERS):
+        if not active & (1 << code):
+            explained.append(LayerExplanation(name, False, notes.get(name, "")))
+            continue
+        layer, level_allows, found = _trace_layer(name, sources[code], ctx, checks.get(code))
+        if code in (SCP, RCP):
+            layer = _with_levels(layer, level_allows, code == RCP)
+        if code == SCP:
+            scp_allow = sum(1 << i for i, ok in enumerate(level_allows) if ok)
+        explained.append(layer)
+        if layer.denied and denied is None:
+            denied = name
+        allows |= (1 << code) if layer.allowed else 0
+        grant = found if code == RESOURCE else grant
+    if denied is not None:
+        return "explicit_deny", _DENY_REASONS[LAYERS.index(denied)], tuple(explained)
+    decision, reason = _verdict(c, ctx, scp_allow, _results(active, allows, grant), active)
+    return decision, reason, tuple(explained)
+
+
+def _with_levels(layer: LayerExplanation, allows: list[bool], implied: bool) -> LayerExplanation:
+    if implied:
+        note = "RCPFullAWSAccess is attached at every level, so only Deny statements matter"
+        return LayerExplanation(
+            layer.layer,
+            True,
+            note,
+            True,
+            layer.denied,
+            layer.statements,
+            tuple(True for _ in allows),
+        )
+    return LayerExplanation(
+        layer.layer, True, layer.note, layer.allowed, layer.denied, layer.statements, tuple(allows)
+    )

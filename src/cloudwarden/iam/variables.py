@@ -1,0 +1,129 @@
+"""Policy variables: ``${aws:username}``, ``${aws:PrincipalTag/team, 'default'}`` and escapes.
+
+AWS substitutes a request-context value for each ``${key}`` in the ``Resource`` element and
+in the values of string and ARN condition operators ("IAM policy elements: Variables and
+tags"). ``${*}``, ``${?}`` and ``${$}`` stand for the literal characters, so they never act
+as wildcards. A variable whose key is absent (and has no default) cannot be resolved; the
+callers decide what that means for their element (see ``docs/iam-semantics.md``). Variables
+only exist in policies whose ``Version`` is ``2012-10-17``; in older policies the text is
+literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "Literal",
+    "Template",
+    "Variable",
+    "parse_template",
+    "resolve_segments",
+    "resolve_text",
+]
+
+ContextLookup = Callable[[str], "str | list[str] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A ``${key}`` or ``${key, 'default'}`` placeholder; ``key`` is lower-cased."""
+
+    key: str
+    default: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """Text that must be matched literally, e.g. the ``*`` produced by ``${*}``."""
+
+    text: str
+
+
+TemplatePart = str | Variable | Literal
+Template = tuple[TemplatePart, ...]
+
+_VAR_RE = re.compile(r"\$\{([^}]*)\}")
+_ESCAPES = {"*": "*", "?": "?", "$": "$"}
+_DEFAULT_RE = re.compile(r"^\s*([^,]+?)\s*,\s*'([^']*)'\s*$")
+
+
+def _parse_inner(inner: str) -> Variable | Literal | None:
+    stripped = inner.strip()
+    if stripped in _ESCAPES:
+        return Literal(_ESCAPES[stripped])
+    with_default = _DEFAULT_RE.match(inner)
+    if with_default:
+        return Variable(with_default.group(1).lower(), with_default.group(2))
+    if not stripped or "," in stripped or " " in stripped:
+        return None
+    return Variable(stripped.lower(), None)
+
+
+@lru_cache(maxsize=65536)
+def parse_template(text: str) -> Template | None:
+    """Split ``text`` into literal policy text and placeholders; ``None`` if it has none.
+
+    Malformed placeholders (``${}``, ``${a b}``) stay as plain policy text.
+    """
+    if "${" not in text:
+        return None
+    parts: list[TemplatePart] = []
+    pos = 0
+    found = False
+    for m in _VAR_RE.finditer(text):
+        part = _parse_inner(m.group(1))
+        if part is None:
+            continue
+        found = True
+        if m.start() > pos:
+            parts.append(text[pos : m.start()])
+        parts.append(part)
+        pos = m.end()
+    if not found:
+        return None
+    if pos < len(text):
+        parts.append(text[pos:])
+    return tuple(parts)
+
+
+def _lookup(var: Variable, lookup: ContextLookup) -> str | None:
+    value = lookup(var.key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return var.default
+
+
+def resolve_segments(
+    template: Template, lookup: ContextLookup
+) -> tuple[tuple[str, bool], ...] | None:
+    """Substitute placeholders; each segment is ``(text, literal)``.
+
+    ``literal`` is true for substituted values and escapes, whose characters must not act
+    as wildcards. Returns ``None`` when a variable has no value and no default.
+    """
+    out: list[tuple[str, bool]] = []
+    for part in template:
+        if isinstance(part, str):
+            out.append((part, False))
+        elif isinstance(part, Literal):
+            out.append((part.text, True))
+        else:
+            value = _lookup(part, lookup)
+            if value is None:
+                return None
+            out.append((value, True))
+    return tuple(out)
+
+
+def resolve_text(template: Template, lookup: ContextLookup) -> str | None:
+    """Substitute placeholders and join the text (for operators without wildcards)."""
+    segments = resolve_segments(template, lookup)
+    if segments is None:
+        return None
+    return "".join(text for text, _ in segments)
