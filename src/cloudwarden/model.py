@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of evaluating one resource. NOT_ASSESSED always carries a reason."""
 
     PASS = "PASS"
@@ -23,7 +23,7 @@ class Status(str, Enum):
     NOT_ASSESSED = "NOT_ASSESSED"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -53,7 +53,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Area(str, Enum):
+class Area(StrEnum):
     """The five areas of the Well-Architected Security Pillar that cloudwarden covers."""
 
     IDENTITY = "identity_access"
@@ -63,7 +63,8 @@ class Area(str, Enum):
     INCIDENT_RESPONSE = "incident_response"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """The area's name as the pillar writes it."""
         return _AREA_TITLES[self]
 
 
@@ -76,7 +77,7 @@ _AREA_TITLES = {
 }
 
 
-class FindingSource(str, Enum):
+class FindingSource(StrEnum):
     CHECK = "check"
     IAM = "iam"
     RULE = "rule"

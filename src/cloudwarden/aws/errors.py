@@ -9,7 +9,7 @@ and one readable line, never a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -24,7 +24,7 @@ from botocore.exceptions import (
 )
 
 
-class FailureKind(str, Enum):
+class FailureKind(StrEnum):
     ACCESS_DENIED = "access_denied"
     OPT_IN_REQUIRED = "opt_in_required"
     NOT_SUBSCRIBED = "not_subscribed"
@@ -38,7 +38,9 @@ class FailureKind(str, Enum):
 
 
 # Fatal kinds stop a scan: nothing else would work either.
-FATAL_KINDS = frozenset({FailureKind.BAD_CREDENTIALS, FailureKind.ENDPOINT_DOWN, FailureKind.CONFIG})
+FATAL_KINDS = frozenset(
+    {FailureKind.BAD_CREDENTIALS, FailureKind.ENDPOINT_DOWN, FailureKind.CONFIG}
+)
 
 _ACCESS_DENIED = {
     "AccessDenied",
@@ -113,13 +115,17 @@ def classify(exc: BaseException) -> AwsFailure:
     if isinstance(exc, NoRegionError):
         return AwsFailure(FailureKind.CONFIG, "NoRegion", "no region given (use --region)")
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
-        return AwsFailure(FailureKind.ENDPOINT_DOWN, "EndpointDown", f"cannot reach endpoint: {exc}")
+        return AwsFailure(
+            FailureKind.ENDPOINT_DOWN, "EndpointDown", f"cannot reach endpoint: {exc}"
+        )
     if isinstance(exc, ReadTimeoutError):
         return AwsFailure(FailureKind.THROTTLED, "ReadTimeout", str(exc))
     name = type(exc).__name__
     if name == "ResponseParserError" or any(m in str(exc) for m in _UNSUPPORTED_MARKERS):
         # moto answers unimplemented XML-protocol operations with a body botocore cannot parse
-        return AwsFailure(FailureKind.UNSUPPORTED, "Unsupported", "operation not supported by this endpoint")
+        return AwsFailure(
+            FailureKind.UNSUPPORTED, "Unsupported", "operation not supported by this endpoint"
+        )
     if isinstance(exc, BotoCoreError):
         return AwsFailure(FailureKind.OTHER, name, str(exc))
     return AwsFailure(FailureKind.OTHER, name, str(exc))
@@ -141,10 +147,15 @@ def _classify_client_error(exc: ClientError) -> AwsFailure:
         kind = FailureKind.THROTTLED
     elif code in _BAD_CREDS:
         kind = FailureKind.BAD_CREDENTIALS
-    elif any(m in message for m in _UNSUPPORTED_MARKERS) or (status in (404, 500) and code in ("404", "500", "Unknown", "InternalError", "InternalFailure")):
+    elif any(m in message for m in _UNSUPPORTED_MARKERS) or (
+        status in (404, 500)
+        and code in ("404", "500", "Unknown", "InternalError", "InternalFailure")
+    ):
         kind = FailureKind.UNSUPPORTED
         message = message or f"{op} not supported by this endpoint"
-    elif code.startswith("NoSuch") or code.endswith("NotFound") or code.endswith("NotFoundException"):
+    elif (
+        code.startswith("NoSuch") or code.endswith("NotFound") or code.endswith("NotFoundException")
+    ):
         kind = FailureKind.NOT_FOUND
     else:
         kind = FailureKind.OTHER

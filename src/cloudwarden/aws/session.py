@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 
 from cloudwarden.aws.errors import AwsError, AwsFailure, FailureKind, classify
 
@@ -81,15 +81,34 @@ def _is_loopback(url: str) -> bool:
 def _strip_account_host_prefix(request: Any, **_: Any) -> None:
     """botocore prefixes s3control hosts with ``<account>.``; an emulator on an IP cannot resolve it."""
     url: str = request.url
-    scheme, _, rest = url.partition("://")
+    scheme, _sep, rest = url.partition("://")
     host, slash, path = rest.partition("/")
     first, dot, remainder = host.partition(".")
     if dot and first.isdigit() and len(first) == 12:
         request.url = f"{scheme}://{remainder}{slash}{path}"
 
 
+def known_regions() -> set[str]:
+    """Every region botocore's endpoint data knows, across partitions (no network)."""
+    session = boto3.Session()
+    names: set[str] = set()
+    for partition in session.get_available_partitions():
+        names.update(session.get_available_regions("ec2", partition_name=partition))
+    return names
+
+
+def check_region_names(regions: Sequence[str]) -> None:
+    known = known_regions()
+    unknown = [r for r in regions if r not in known]
+    if unknown:
+        message = f"unknown region(s): {', '.join(unknown)}"
+        raise AwsError(AwsFailure(FailureKind.CONFIG, "UnknownRegion", message), "--region")
+
+
 def open_context(options: AwsOptions) -> AwsContext:
     """A context for the caller's own account (after following ``role_chain``), identity checked."""
+    if options.region:
+        check_region_names([options.region])
     try:
         session = boto3.Session(profile_name=options.profile, region_name=options.region)
     except BotoCoreError as exc:
@@ -104,7 +123,7 @@ def open_context(options: AwsOptions) -> AwsContext:
 def caller_account(ctx: AwsContext) -> str:
     try:
         ident = ctx.client("sts").get_caller_identity()
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:  # botocore also raises non-BotoCoreError types (ResponseParserError)
         raise AwsError(classify(exc), "sts:GetCallerIdentity") from None
     return str(ident["Account"])
 
@@ -118,7 +137,7 @@ def assume_role(ctx: AwsContext, role_arn: str, session_name: str | None = None)
         params["ExternalId"] = ctx.options.external_id
     try:
         creds = ctx.client("sts").assume_role(**params)["Credentials"]
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:  # botocore also raises non-BotoCoreError types (ResponseParserError)
         raise AwsError(classify(exc), f"sts:AssumeRole {role_arn}") from None
     session = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
@@ -153,7 +172,7 @@ def enabled_regions(ctx: AwsContext, wanted: Sequence[str] = ()) -> list[str]:
     try:
         resp = ctx.client("ec2").describe_regions(AllRegions=False)
         known = sorted(r["RegionName"] for r in resp["Regions"])
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:  # botocore also raises non-BotoCoreError types (ResponseParserError)
         failure = classify(exc)
         if failure.fatal:
             raise AwsError(failure, "ec2:DescribeRegions") from None

@@ -181,7 +181,9 @@ class CheckContext:
     def _result(
         self, status: Status, resource: Resource, reason: str, evidence: dict[str, Any]
     ) -> CheckResult:
-        return CheckResult(status, resource.account, resource.region, resource.arn, reason, evidence)
+        return CheckResult(
+            status, resource.account, resource.region, resource.arn, reason, evidence
+        )
 
 
 def service_of(resource_type: str) -> str:

@@ -88,7 +88,9 @@ def _missing_data_results(snapshot: Snapshot, chk: Check) -> list[CheckResult]:
             continue
         seen.add(key)
         reason = f"{err.service}:{err.operation} failed: {err.code}: {err.reason}"
-        arn = scope_arn(snapshot.partition, service_of(chk.meta.resource_type), err.account, err.region)
+        arn = scope_arn(
+            snapshot.partition, service_of(chk.meta.resource_type), err.account, err.region
+        )
         out.append(CheckResult(Status.NOT_ASSESSED, err.account, err.region, arn, reason))
     return out
 

@@ -17,6 +17,7 @@ from cloudwarden.aws.session import (
     DEFAULT_ORG_ROLE,
     AwsContext,
     AwsOptions,
+    check_region_names,
     enabled_regions,
     member_context,
     open_context,
@@ -62,6 +63,7 @@ def collect(
     options: AwsOptions, scope: ScanScope = ScanScope(), progress: Progress | None = None
 ) -> Snapshot:
     """Collect a snapshot of the caller's account, or of every account of its organisation."""
+    check_region_names(scope.regions)
     root = open_context(options)
     org = _describe_organization(root) if scope.organization else {}
     contexts, account_errors = _account_contexts(root, org, scope)
@@ -141,7 +143,9 @@ def _account_contexts(
     errors: list[CollectionError] = []
     for acct in org["accounts"]:
         acct_id = acct["Id"]
-        if acct.get("Status", "ACTIVE") != "ACTIVE" or (scope.accounts and acct_id not in scope.accounts):
+        if acct.get("Status", "ACTIVE") != "ACTIVE" or (
+            scope.accounts and acct_id not in scope.accounts
+        ):
             continue
         if acct_id == root.account_id:
             contexts.append((acct_id, root))

@@ -159,7 +159,9 @@ class Snapshot(BaseModel):
             text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
             doc = orjson.loads(text)
         except (OSError, EOFError, zlib.error, orjson.JSONDecodeError):
-            raise SnapshotError(f"{origin}: not a cloudwarden snapshot (corrupt or not gzip JSON)") from None
+            raise SnapshotError(
+                f"{origin}: not a cloudwarden snapshot (corrupt or not gzip JSON)"
+            ) from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise SnapshotError(f"{origin}: not a cloudwarden snapshot (no {FORMAT!r} format tag)")
         version = doc.get("version")

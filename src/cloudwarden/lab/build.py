@@ -13,9 +13,7 @@ Progress = Callable[[str], None]
 
 
 def seed_modules() -> list[str]:
-    return sorted(
-        f"{seed_pkg.__name__}.{m.name}" for m in pkgutil.iter_modules(seed_pkg.__path__)
-    )
+    return sorted(f"{seed_pkg.__name__}.{m.name}" for m in pkgutil.iter_modules(seed_pkg.__path__))
 
 
 def build_lab(endpoint: str, progress: Progress | None = None) -> LabEnv:

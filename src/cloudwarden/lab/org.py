@@ -29,7 +29,12 @@ MEMBER_ROLES = ("prod", "dev")
 DENY_LEAVE_ORG_SCP = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Sid": "DenyLeaveOrg", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
+        {
+            "Sid": "DenyLeaveOrg",
+            "Effect": "Deny",
+            "Action": "organizations:LeaveOrganization",
+            "Resource": "*",
+        },
         {
             "Sid": "ProtectSecurityServices",
             "Effect": "Deny",
@@ -111,7 +116,9 @@ def create_organization(endpoint: str) -> LabEnv:
 
 
 def _ou(org: Any, parent: str, name: str) -> str:
-    return str(org.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"])
+    return str(
+        org.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+    )
 
 
 def _attach_scp(org: Any, name: str, doc: dict[str, Any], target: str) -> None:

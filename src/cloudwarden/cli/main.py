@@ -1,0 +1,99 @@
+"""The ``cloudwarden`` command: thin wrappers over library functions.
+
+Exit codes: 0 success; 1 a ``--fail-on`` gate tripped; 2 a user-facing error
+(bad input, credentials, endpoint, file), printed as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from cloudwarden.cli import controls as controls_cmd
+from cloudwarden.cli import demo as demo_cmd
+from cloudwarden.cli import findings as findings_cmd
+from cloudwarden.cli import lab as lab_cmd
+from cloudwarden.cli import scan as scan_cmd
+from cloudwarden.cli.common import UserError, error_line
+
+app = typer.Typer(
+    name="cloudwarden",
+    help="The AWS Well-Architected Security Pillar as working software.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("scan")(scan_cmd.scan)
+app.command("checks")(scan_cmd.list_checks)
+app.command("demo")(demo_cmd.demo)
+app.command("controls")(controls_cmd.controls)
+app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(findings_cmd.app, name="findings")
+
+
+def _register_optional() -> None:
+    """Commands of capabilities that may not be installed in this build yet."""
+    try:
+        iam_cmd = importlib.import_module("cloudwarden.cli.iam")
+    except ModuleNotFoundError:
+        return
+    app.add_typer(iam_cmd.app, name="iam")
+
+
+_register_optional()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        error_line(str(exc))
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        return 130
+    except Exception as exc:
+        mapped = _known_error(exc)
+        if mapped is not None:
+            error_line(mapped)
+            return 2
+        if os.environ.get("CLOUDWARDEN_DEBUG"):
+            raise
+        error_line(
+            f"internal error: {type(exc).__name__}: {exc} (set CLOUDWARDEN_DEBUG=1 for details)"
+        )
+        return 3
+    return 0
+
+
+def _known_error(exc: Exception) -> str | None:
+    import click
+
+    from cloudwarden.aws.errors import AwsError
+    from cloudwarden.inventory.snapshot import SnapshotError
+    from cloudwarden.lab.daemon import LabError
+
+    if isinstance(exc, click.exceptions.UsageError):
+        return exc.format_message()
+    if isinstance(exc, click.exceptions.Abort):
+        return "aborted"
+    if isinstance(exc, (AwsError, SnapshotError, LabError)):
+        return str(exc)
+    try:
+        from cloudwarden.store import StoreError
+    except ImportError:
+        return None
+    return str(exc) if isinstance(exc, StoreError) else None
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

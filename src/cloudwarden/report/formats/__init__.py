@@ -1,0 +1,1 @@
+"""Builtin output formats: one module each, registered by ``@renderer``."""

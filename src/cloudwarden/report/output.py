@@ -1,0 +1,46 @@
+"""Writing outputs safely and gating CI on findings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from cloudwarden.model import Finding, Severity, Status
+from cloudwarden.report.api import Renderer, ReportContext, ReportError
+
+
+def write_output(
+    renderer: Renderer, findings: Sequence[Finding], context: ReportContext, path: str | Path
+) -> Path:
+    """Render, then write atomically: a temp file in the target folder, fsync, rename.
+
+    Rendering happens before any file is touched, and the rename is atomic on one
+    filesystem, so a failure at any point leaves either the previous file or none:
+    never a half-written report that a CI step would pick up.
+    """
+    target = Path(path)
+    payload = renderer.render(findings, context)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise
+    return target
+
+
+def fail_on(findings: Iterable[Finding], severity: Severity) -> bool:
+    """True when any finding FAILs at ``severity`` or worse (the ``--fail-on`` CI gate)."""
+    return any(f.status is Status.FAIL and f.severity.rank >= severity.rank for f in findings)

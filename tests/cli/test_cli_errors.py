@@ -1,0 +1,97 @@
+"""A user's mistake ends in one clear line on stderr and exit code 2 — never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cloudwarden.cli.main import main
+from cloudwarden.lab.server import LabServer, running_lab
+
+
+@pytest.fixture(scope="module")
+def bare_lab() -> Iterator[LabServer]:
+    with running_lab() as lab:
+        yield lab
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    err = capsys.readouterr().err
+    return code, err
+
+
+def assert_one_line(err: str, fragment: str) -> None:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cloudwarden: error:")
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_missing_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["scan", "--snapshot", str(tmp_path / "nope.gz"), "--no-store", "-q"], capsys)
+    assert code == 2
+    assert_one_line(err, "not found")
+
+
+def test_corrupt_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(gzip.compress(b"{not json"))
+    code, err = run(["scan", "--snapshot", str(bad), "--no-store", "-q"], capsys)
+    assert code == 2
+    assert_one_line(err, "not a cloudwarden snapshot")
+
+
+def test_foreign_json_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "foreign.json"
+    bad.write_text('{"Records": []}')
+    code, err = run(["scan", "--snapshot", str(bad), "--no-store", "-q"], capsys)
+    assert code == 2
+    assert_one_line(err, "format tag")
+
+
+def test_endpoint_down(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["scan", "--endpoint-url", "http://127.0.0.1:9", "--no-store", "-q"], capsys)
+    assert code == 2
+    assert_one_line(err, "cannot reach endpoint")
+
+
+def test_unknown_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["scan", "--profile", "no-such-profile", "--no-store", "-q"], capsys)
+    assert code == 2
+    assert_one_line(err, "no-such-profile")
+
+
+def test_unknown_region(bare_lab: LabServer, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "scan",
+        "--endpoint-url",
+        bare_lab.endpoint,
+        "--region",
+        "xx-nowhere-1",
+        "--no-store",
+        "-q",
+    ]
+    code, err = run(argv, capsys)
+    assert code == 2
+    assert_one_line(err, "xx-nowhere-1")
+
+
+def test_unknown_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, err = run(
+        ["scan", "--snapshot", str(tmp_path / "x"), "--format", "pdf", "--no-store"], capsys
+    )
+    assert code == 2
+    assert_one_line(err, "pdf")
+
+
+def test_unknown_severity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, err = run(
+        ["scan", "--snapshot", str(tmp_path / "x"), "--fail-on", "huge", "--no-store"], capsys
+    )
+    assert code == 2
+    assert_one_line(err, "huge")
