@@ -147,16 +147,27 @@ def _classify_client_error(exc: ClientError) -> AwsFailure:
         kind = FailureKind.THROTTLED
     elif code in _BAD_CREDS:
         kind = FailureKind.BAD_CREDENTIALS
-    elif any(m in message for m in _UNSUPPORTED_MARKERS) or (
-        status in (404, 500)
-        and code in ("404", "500", "Unknown", "InternalError", "InternalFailure")
-    ):
+    elif _looks_unsupported(code, message, status):
         kind = FailureKind.UNSUPPORTED
-        message = message or f"{op} not supported by this endpoint"
+        message = f"{op} is not supported by this endpoint ({code}: {_first_line(message)})"
     elif (
         code.startswith("NoSuch") or code.endswith("NotFound") or code.endswith("NotFoundException")
     ):
         kind = FailureKind.NOT_FOUND
     else:
         kind = FailureKind.OTHER
-    return AwsFailure(kind, code, message.splitlines()[0] if message else "")
+    return AwsFailure(kind, code, _first_line(message))
+
+
+def _first_line(message: str) -> str:
+    if message.lstrip().startswith("<"):
+        return "HTML error page"  # an emulator's 404 page, not an AWS error document
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def _looks_unsupported(code: str, message: str, status: int) -> bool:
+    """An emulator (or a service absent from a partition) lacking the operation altogether."""
+    if any(m in message for m in _UNSUPPORTED_MARKERS) or message.lstrip().startswith("<"):
+        return True
+    generic = code in ("404", "500", "Unknown", "InternalError", "InternalFailure")
+    return status in (404, 500) and generic

@@ -1,7 +1,8 @@
 """The lab manifest: every planted weakness, the check(s) that must catch it, and its twin.
 
 Entries live in ``lab/manifest/*.yaml`` (one file per service family). ARNs are
-templates over ``{account}``, ``{region}`` and ``{partition}``; ``account`` names
+templates over ``{account}``, ``{region}``, ``{partition}`` and ``{refs[NAME]}`` (an ARN
+a seeder published because AWS chose its id, e.g. a KMS key's); ``account`` names
 a lab account by role (``management``, ``prod``, ``dev``).
 """
 
@@ -44,7 +45,9 @@ class Weakness(BaseModel):
 
 
 def _fill(template: str, env: LabEnv, account: str, region: str) -> str:
-    return template.format(account=env.account_id(account), region=region, partition="aws")
+    return template.format(
+        account=env.account_id(account), region=region, partition="aws", refs=env.refs
+    )
 
 
 def load_manifest() -> list[Weakness]:

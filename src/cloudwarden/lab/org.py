@@ -70,6 +70,8 @@ class LabEnv:
     accounts: dict[str, str] = field(default_factory=dict)
     regions: tuple[str, ...] = LAB_REGIONS
     ous: dict[str, str] = field(default_factory=dict)
+    # ARNs whose ids AWS picks at random (KMS keys, ...), published by seeders for the manifest
+    refs: dict[str, str] = field(default_factory=dict)
     _creds: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def client(self, account: str, service: str, region: str = LAB_REGION) -> Any:

@@ -53,9 +53,22 @@ class LabServer:
             self._server = None
 
     def reset(self) -> None:
-        req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=10):
-            pass
+        """Empty the emulator.
+
+        moto keeps its state per process, not per server, so a lab started after another
+        one in the same process (tests do this) must begin with a reset. moto's reset
+        rebuilds every IAM backend and would load all AWS managed policies into each only
+        to throw them away; with that switched off for the reset, it is fast, and
+        backends created afterwards load the policies again as usual.
+        """
+        saved = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
+        try:
+            req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+            with urllib.request.urlopen(req, timeout=120):
+                pass
+        finally:
+            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = saved or "true"
 
 
 def lab_environment(endpoint: str) -> dict[str, str]:
@@ -72,6 +85,7 @@ def lab_environment(endpoint: str) -> dict[str, str]:
 def running_lab(port: int | None = None) -> Iterator[LabServer]:
     server = LabServer(port or free_port()).start()
     try:
+        server.reset()
         yield server
     finally:
         server.stop()

@@ -25,7 +25,13 @@ def make_resource(
 ) -> Resource:
     rid = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     return Resource(
-        arn=arn, type=rtype, account=account, region=region, id=rid, name=name or rid, data=data or {}
+        arn=arn,
+        type=rtype,
+        account=account,
+        region=region,
+        id=rid,
+        name=name or rid,
+        data=data or {},
     )
 
 

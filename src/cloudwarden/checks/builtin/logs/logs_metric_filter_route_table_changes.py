@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from cloudwarden.checks.api import CheckContext, Results, check
+from cloudwarden.checks.builtin.logs._cis_monitoring import (
+    METRIC_FILTER,
+    PERMISSIONS,
+    REQUIRES,
+    assess,
+    remediation,
+)
+from cloudwarden.model import Area, Severity
+
+
+@check(
+    title="Route table changes are monitored with a metric filter and alarm",
+    severity=Severity.LOW,
+    area=Area.DETECTION,
+    resource_type=METRIC_FILTER,
+    requires=REQUIRES,
+    wa=("SEC04-BP04", "SEC04-BP02"),
+    cis=("5.13",),
+    permissions=PERMISSIONS,
+    regional=False,
+    remediation=remediation("5.13"),
+    references=(
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html",
+    ),
+)
+def logs_metric_filter_route_table_changes(ctx: CheckContext) -> Results:
+    """Counts the calls that create, replace, delete or (dis)associate routes and route
+    tables.
+
+    Changing a route can send a subnet's traffic through an attacker's appliance or
+    out to the internet. CIS's own pattern mixes ``&&`` and ``||`` without grouping;
+    any filter that counts all seven calls from EC2 and ignores
+    ``DescribeRouteTables`` qualifies.
+
+    One result per account: PASS needs a logging multi-region trail recording all
+    management events into a log group, a metric filter there that behaves as
+    described, and an alarm with an enabled action on the filter's metric.
+    """
+    yield from assess(ctx, "5.13")

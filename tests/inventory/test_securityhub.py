@@ -1,0 +1,68 @@
+"""The Security Hub collector: "not subscribed" means no hub; other failures are recorded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from moto import mock_aws
+
+from cloudwarden.aws.session import AwsContext, AwsOptions
+from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
+from cloudwarden.model import Resource
+from cloudwarden.registry import load_builtin
+
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def aws() -> Iterator[AwsContext]:
+    with mock_aws():
+        yield AwsContext(session=boto3.Session(region_name="us-east-1"), options=AwsOptions())
+
+
+def collect(aws: AwsContext, region: str = "us-east-1") -> tuple[list[Resource], CollectContext]:
+    load_builtin("cloudwarden.inventory.services")
+    cctx = CollectContext(aws=aws, account=ACCOUNT, region=region)
+    return list(run_collector(COLLECTORS.get("securityhub"), cctx)), cctx
+
+
+def deny(aws: AwsContext, operation: str, code: str = "AccessDeniedException") -> None:
+    """Make one operation fail with ``code``, as a missing IAM permission would."""
+
+    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        error = {"Code": code, "Message": "not authorized"}
+        meta = {"HTTPStatusCode": 400}
+        return AWSResponse("https://aws", 400, {}, None), {"Error": error, "ResponseMetadata": meta}
+
+    client = aws.client("securityhub", "us-east-1")
+    client.meta.events.register(f"before-call.securityhub.{operation}", refuse)
+
+
+def test_enabled_hub(aws: AwsContext) -> None:
+    boto3.client("securityhub", region_name="us-east-1").enable_security_hub()
+    [hub], cctx = collect(aws)
+    assert cctx.errors == []
+    assert hub.arn == f"arn:aws:securityhub:us-east-1:{ACCOUNT}:hub/default"
+    assert hub.type == "AWS::SecurityHub::Hub"
+    json.dumps(hub.data)
+
+
+def test_not_subscribed_is_data_not_an_error(aws: AwsContext) -> None:
+    found, cctx = collect(aws)
+    assert (found, cctx.errors) == ([], [])
+
+
+def test_access_denied_is_a_recorded_error(aws: AwsContext) -> None:
+    deny(aws, "DescribeHub")
+    found, cctx = collect(aws)
+    assert found == []
+    [error] = cctx.errors
+    assert (error.code, error.resource_types) == (
+        "AccessDeniedException",
+        ("AWS::SecurityHub::Hub",),
+    )
