@@ -86,7 +86,10 @@ def test_check_permissions_are_real_iam_actions(chk: Check) -> None:
 @pytest.mark.parametrize("chk", CHECKS, ids=IDS)
 def test_every_check_has_its_test_file(chk: Check) -> None:
     service = chk.module.split(".")[-2]
-    assert (ROOT / "tests" / "checks" / service / f"test_{chk.id}.py").is_file()
+    path = ROOT / "tests" / "checks" / service / f"test_{chk.id}.py"
+    assert path.is_file()
+    text = path.read_text(encoding="utf-8")
+    assert "PASS" in text and "FAIL" in text, "a passing and a failing resource, at least"
 
 
 @pytest.mark.parametrize("col", all_collectors(), ids=lambda c: c.name)

@@ -19,9 +19,10 @@ DbOpt = Annotated[Path | None, typer.Option(help="DuckDB store (default: user da
 
 
 def _table(findings: Sequence[Finding], title: str) -> Table:
-    table = Table(
-        "status", "severity", "check", "account", "region", "resource", "reason", title=title
-    )
+    table = Table("status", "severity", title=title)
+    table.add_column("check", no_wrap=True)
+    for column in ("account", "region", "resource", "reason"):
+        table.add_column(column)
     for f in findings:
         table.add_row(
             f.status.value,

@@ -48,7 +48,8 @@ _register_optional()
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        # outside standalone mode click returns a command's typer.Exit code instead of exiting
+        code = app(args=argv, standalone_mode=False)
     except UserError as exc:
         error_line(str(exc))
         return 2
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             f"internal error: {type(exc).__name__}: {exc} (set CLOUDWARDEN_DEBUG=1 for details)"
         )
         return 3
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _known_error(exc: Exception) -> str | None:

@@ -120,7 +120,10 @@ def list_checks(
     area: Annotated[list[str], typer.Option("--area", help="Only checks of this area.")] = [],  # noqa: B006
 ) -> None:
     """List the checks with their area, severity and Well-Architected / CIS ids."""
-    table = Table("id", "area", "severity", "WA", "CIS", "title")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for column in ("area", "severity", "WA", "CIS", "title"):
+        table.add_column(column)
     chosen = select_checks(areas=_areas(area))
     for c in chosen:
         m = c.meta
