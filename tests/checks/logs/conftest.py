@@ -1,8 +1,15 @@
-"""A CIS monitoring chain built in memory: trail -> log group -> metric filter -> alarm -> topic."""
+"""A CIS monitoring chain built in memory: trail -> log group -> metric filter -> alarm -> topic.
+
+It also makes ``cis_cases`` (the tests the CIS 5.x metric-filter checks share) importable:
+the suite runs with ``--import-mode=importlib``, which does not put test folders on
+``sys.path``, so this folder is added.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +21,10 @@ from cloudwarden.testing import ACCOUNT, REGION, make_resource, make_snapshot
 GROUP = "org-trail-logs"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:security-alerts"
 MonitoringSnapshot = Callable[..., Snapshot]
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
 
 def trail(group_account: str = ACCOUNT, **data: Any) -> Resource:

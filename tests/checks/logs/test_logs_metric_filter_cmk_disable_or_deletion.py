@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
-import pytest
-
-from cloudwarden.checks.builtin.logs._cis_catalog import CIS_MONITORS
-from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.model import Status
-from cloudwarden.testing import ACCOUNT, findings_for
-
-Build = Callable[..., Snapshot]
-CHECK = "logs_metric_filter_cmk_disable_or_deletion"
-SCOPE = f"arn:aws:logs::{ACCOUNT}:account"
-CIS = CIS_MONITORS["5.7"].pattern
-# The same filter written differently: terms reversed, no spaces, quoted values.
-REWRITTEN = (
-    "{"
-    + "||".join(
-        f'($.eventName="{name}")' for name in reversed(re.findall(r"eventName = (\w+)", CIS))
-    )
-    + "}"
-)
-if "eventSource" in CIS:
-    SOURCE = re.search(r"eventSource = ([\w.]+)", CIS)
-    assert SOURCE
-    REWRITTEN = "{(" + REWRITTEN[1:-1] + ')&&($.eventSource="' + SOURCE.group(1) + '")}'
-PASSING = [CIS, REWRITTEN]
+from cis_cases import CisMetricFilterCases
 
 
-@pytest.mark.parametrize("pattern", PASSING)
-def test_filter_with_alarmed_metric_passes(monitoring_snapshot: Build, pattern: str) -> None:
-    [finding] = findings_for(monitoring_snapshot(pattern), CHECK)
-    assert (finding.resource_arn, finding.status) == (SCOPE, Status.PASS)
-    assert "alarmed by cis-alarm" in finding.status_reason
-
-
-@pytest.mark.parametrize(
-    ("pattern", "why"),
-    [
+class TestCmkDisableOrDeletion(CisMetricFilterCases):
+    check = "logs_metric_filter_cmk_disable_or_deletion"
+    cis = "5.7"
+    # The CIS 5.7 filter, as written and rewritten, must PASS; with an alarm that notifies
+    # nobody it must FAIL (both tests are in cis_cases.py).
+    # Each of these counts other events than the item asks for, so it must FAIL.
+    wrong = (
         (
             "{ ($.eventSource = kms.amazonaws.com) && ($.eventName = ScheduleKeyDeletion) }",
             "misses DisableKey",
         ),
         ("{ ($.eventSource = kms.amazonaws.com) }", "counts Decrypt"),
-    ],
-)
-def test_filter_that_counts_the_wrong_events_fails(
-    monitoring_snapshot: Build, pattern: str, why: str
-) -> None:
-    [finding] = findings_for(monitoring_snapshot(pattern), CHECK)
-    assert finding.status is Status.FAIL, why
-    assert "no metric filter on log group org-trail-logs" in finding.status_reason
-
-
-def test_matching_filter_whose_alarm_notifies_nobody_fails(monitoring_snapshot: Build) -> None:
-    snap = monitoring_snapshot(CIS_MONITORS["5.7"].pattern, actions=[])
-    [finding] = findings_for(snap, CHECK)
-    assert finding.status is Status.FAIL
-    assert (
-        finding.status_reason
-        == "alarm cis-alarm on metric CISBenchmark/CisMetric of filter cis has no enabled action"
     )
