@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,10 +55,12 @@ def is_alive(state: LabState) -> bool:
         os.kill(state.pid, 0)
     except OSError:
         return False
+    # a TCP connect, not an API call: moto's data dump would try to reach docker for Lambda
+    host, _, port = state.endpoint.removeprefix("http://").partition(":")
     try:
-        with urllib.request.urlopen(f"{state.endpoint}/moto-api/data.json", timeout=2):
+        with socket.create_connection((host, int(port)), timeout=2):
             return True
-    except (urllib.error.URLError, OSError):
+    except (OSError, ValueError):
         return False
 
 
@@ -67,10 +68,14 @@ def start_background(state_file: Path, timeout: float = 120.0) -> LabState:
     current = read_state(state_file)
     if current and is_alive(current):
         return current
-    state_file.unlink(missing_ok=True)
+    try:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        state_file.unlink(missing_ok=True)
+    except OSError as exc:
+        raise LabError(f"cannot use state file {state_file}: {exc.strerror}") from None
     log = state_file.with_suffix(".log")
     with log.open("w") as out:
-        subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", "cloudwarden.lab.daemon", str(state_file)],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -82,6 +87,8 @@ def start_background(state_file: Path, timeout: float = 120.0) -> LabState:
         state = read_state(state_file)
         if state and is_alive(state):
             return state
+        if child.poll() is not None:
+            raise LabError(f"the lab process exited with code {child.returncode} (see {log})")
         time.sleep(0.2)
     raise LabError(f"the lab did not come up within {timeout:.0f}s (see {log})")
 
