@@ -1,9 +1,17 @@
 """The pure IAM policy engine: parse, match, evaluate conditions, decide and explain.
 
 No AWS SDK is imported here (a test enforces it): the engine works on policy documents
-and requests, online or offline.
+and requests, online or offline, and on collected snapshots (account mode).
 """
 
+from cloudwarden.iam.account import (
+    Access,
+    AccountDataError,
+    AccountPolicies,
+    policies_for,
+    principal_context,
+    who_can,
+)
 from cloudwarden.iam.batch import run_batch
 from cloudwarden.iam.conditions import ConditionClause, ConditionFailure
 from cloudwarden.iam.errors import PolicyParseError, PolicyProblem
@@ -21,6 +29,9 @@ from cloudwarden.iam.principals import PrincipalInfo, PrincipalKind, principal_i
 from cloudwarden.iam.request import Request, RequestContext
 
 __all__ = [
+    "Access",
+    "AccountDataError",
+    "AccountPolicies",
     "CompiledPolicySet",
     "ConditionClause",
     "ConditionFailure",
@@ -43,7 +54,10 @@ __all__ = [
     "compile_policy_set",
     "evaluate",
     "parse_policy",
+    "policies_for",
+    "principal_context",
     "principal_info",
     "resource_matches",
     "run_batch",
+    "who_can",
 ]

@@ -22,17 +22,17 @@ from cloudwarden.iam.conditions import (
 )
 from cloudwarden.iam.explain import MissReason, StatementResult
 from cloudwarden.iam.matching import (
+    ArnPatterns,
     GrantKind,
     PrincipalMatcher,
     action_service,
     arn_regex_source,
     compile_actions,
-    compile_arn_patterns,
 )
 from cloudwarden.iam.policy import Policy, PrincipalSpec, Statement
 from cloudwarden.iam.principals import PrincipalInfo
 from cloudwarden.iam.request import RequestContext
-from cloudwarden.iam.variables import Template, parse_template, resolve_segments
+from cloudwarden.iam.variables import Template, parse_resource_template, resolve_segments
 
 __all__ = [
     "CompiledLayer",
@@ -46,6 +46,7 @@ _CACHE_LIMIT = 8192
 _NO_TEMPLATES: tuple[Template, ...] = ()
 
 
+@lru_cache(maxsize=16384)
 def _matcher(spec: PrincipalSpec | None) -> PrincipalMatcher | None:
     if spec is None:
         return None
@@ -71,9 +72,8 @@ class CompiledStatement:
     deny: bool
     action_re: re.Pattern[str]
     action_negated: bool
-    services: frozenset[str] | None
     resource_any: bool
-    resource_re: re.Pattern[str] | None
+    resource_patterns: ArnPatterns | None
     resource_templates: tuple[Template, ...]
     resource_negated: bool
     principal: PrincipalMatcher | None
@@ -83,19 +83,12 @@ class CompiledStatement:
     @classmethod
     def build(cls, st: Statement, policy_index: int, level: int | None) -> CompiledStatement:
         patterns = st.actions if st.actions is not None else st.not_actions or ()
-        services: set[str] | None = set()
-        for p in patterns:
-            svc = action_service(p)
-            if svc is None or services is None:
-                services = None
-            else:
-                services.add(svc)
-        if st.not_actions is not None:
-            services = None
         resources = st.resources if st.resources is not None else st.not_resources
-        static = [r for r in resources or () if not (st.variables and parse_template(r))]
+        static = [r for r in resources or () if not (st.variables and parse_resource_template(r))]
         templates = tuple(
-            t for r in resources or () if st.variables and (t := parse_template(r)) is not None
+            t
+            for r in resources or ()
+            if st.variables and (t := parse_resource_template(r)) is not None
         )
         return cls(
             st,
@@ -104,9 +97,8 @@ class CompiledStatement:
             st.effect == "Deny",
             compile_actions(tuple(patterns)),
             st.not_actions is not None,
-            frozenset(services) if services is not None else None,
             resources is None or (st.resources is not None and "*" in static),
-            compile_arn_patterns(tuple(static)) if static else None,
+            ArnPatterns(static) if static else None,
             templates or _NO_TEMPLATES,
             st.not_resources is not None,
             _matcher(st.principal),
@@ -122,7 +114,8 @@ class CompiledStatement:
         if self.resource_any:
             return True
         resource = ctx.request.resource
-        hit = self.resource_re is not None and self.resource_re.fullmatch(resource) is not None
+        patterns = self.resource_patterns
+        hit = patterns is not None and patterns.matches(resource)
         for template in self.resource_templates:
             if hit:
                 break
@@ -171,20 +164,61 @@ class PrincipalCheck:
     everyone: bool
 
 
+def _action_services(st: Statement) -> frozenset[str] | None:
+    """Service prefixes a statement's Action names; ``None`` for NotAction or a wildcard
+    service (the statement is then a candidate for every action)."""
+    if st.not_actions is not None:
+        return None
+    services: set[str] = set()
+    for pattern in st.actions or ():
+        service = action_service(pattern)
+        if service is None:
+            return None
+        services.add(service)
+    return frozenset(services)
+
+
+def _action_ok(st: Statement, action: str) -> bool:
+    negated = st.not_actions is not None
+    patterns = st.not_actions if negated else st.actions
+    return (compile_actions(tuple(patterns or ())).fullmatch(action) is not None) != negated
+
+
 class CompiledLayer:
-    """The statements of one policy type (or one organisation level)."""
+    """The statements of one policy type (or one organisation level).
 
-    __slots__ = ("_by_service", "_cache", "_wildcard", "statements")
+    Statements are indexed by service prefix up front, but each is compiled only when an
+    action first makes it a candidate: a batch line decides one request, so most of its
+    statements are never needed.
+    """
 
-    def __init__(self, statements: Sequence[CompiledStatement]) -> None:
-        self.statements = tuple(statements)
-        self._wildcard = tuple(s for s in self.statements if s.services is None)
-        services = {svc for st in self.statements for svc in st.services or ()}
+    __slots__ = ("_built", "_by_service", "_cache", "_level", "_sources", "_wildcard")
+
+    def __init__(self, sources: Sequence[tuple[Statement, int]], level: int | None = None) -> None:
+        self._sources = tuple(sources)
+        self._level = level
+        self._built: list[CompiledStatement | None] = [None] * len(self._sources)
+        services_of = [_action_services(st) for st, _ in self._sources]
+        self._wildcard = tuple(i for i, found in enumerate(services_of) if found is None)
+        every = {svc for found in services_of for svc in found or ()}
         self._by_service = {
-            svc: tuple(s for s in self.statements if s.services is None or svc in s.services)
-            for svc in services
+            svc: tuple(i for i, found in enumerate(services_of) if found is None or svc in found)
+            for svc in every
         }
         self._cache: dict[str, tuple[CompiledStatement, ...]] = {}
+
+    def _compiled(self, index: int) -> CompiledStatement:
+        built = self._built[index]
+        if built is None:
+            source, policy_index = self._sources[index]
+            built = CompiledStatement.build(source, policy_index, self._level)
+            self._built[index] = built
+        return built
+
+    @property
+    def statements(self) -> tuple[CompiledStatement, ...]:
+        """Every statement, compiled (the explained path visits them all)."""
+        return tuple(self._compiled(i) for i in range(len(self._sources)))
 
     def candidates(self, action: str) -> tuple[CompiledStatement, ...]:
         """Statements whose Action / NotAction matches ``action`` (lower-cased)."""
@@ -192,7 +226,8 @@ class CompiledLayer:
         if hit is not None:
             return hit
         pool = self._by_service.get(action.partition(":")[0], self._wildcard)
-        hit = tuple(s for s in pool if s.action_ok(action))
+        sources = self._sources
+        hit = tuple(self._compiled(i) for i in pool if _action_ok(sources[i][0], action))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[action] = hit
@@ -281,9 +316,5 @@ def _trace_one(
 def compile_layer(policies: Iterable[Policy], level: int | None = None) -> CompiledLayer:
     """Compile the statements of ``policies`` (indexes kept for explanations)."""
     return CompiledLayer(
-        [
-            CompiledStatement.build(st, i, level)
-            for i, policy in enumerate(policies)
-            for st in policy.statements
-        ]
+        [(st, i) for i, policy in enumerate(policies) for st in policy.statements], level
     )

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from cloudwarden.iam.matching import arn_regex_source, compile_string_like, split_arn
+from cloudwarden.iam.matching import GlobPattern, arn_regex_source, compile_string_like, split_arn
 
 __all__ = ["OPERATORS", "Family", "OperatorSpec", "Segments", "lookup_operator"]
 
@@ -57,17 +58,44 @@ def _joined(segments: Segments) -> str:
     return "".join(text for text, _ in segments)
 
 
-def _like_regex(segments: Segments) -> re.Pattern[str]:
+def _like_regex(segments: Segments) -> re.Pattern[str] | GlobPattern:
     if len(segments) == 1 and not segments[0][1]:
-        return compile_string_like(segments[0][0])
+        return GlobPattern(segments[0][0])
     parts = []
     for text, literal in segments:
         parts.append(re.escape(text) if literal else compile_string_like(text).pattern)
     return re.compile("".join(parts), re.DOTALL)
 
 
+@lru_cache(maxsize=16384)
 def _arn_regex(segments: Segments) -> re.Pattern[str]:
     return re.compile(arn_regex_source(segments, swallow_short=False), re.DOTALL)
+
+
+class ArnGlob:
+    """An ``ArnEquals`` / ``ArnLike`` value: exact ARNs and a final ``*`` in the resource
+    part need no regex; other patterns are compiled on first use."""
+
+    __slots__ = ("_regex", "exact", "prefix", "segments")
+
+    def __init__(self, segments: Segments) -> None:
+        self.segments = segments
+        text = _joined(segments)
+        wild = any(not literal and ("*" in t or "?" in t) for t, literal in segments)
+        single = len(segments) == 1 and not segments[0][1]
+        self.exact = text if not wild else None
+        trailing = single and text.endswith("*") and "*" not in text[:-1] and "?" not in text
+        self.prefix = text[:-1] if trailing and text.count(":") >= 5 else None
+        self._regex: re.Pattern[str] | None = None
+
+    def fullmatch(self, value: str) -> bool:
+        if self.exact is not None:
+            return value == self.exact
+        if self.prefix is not None:
+            return value.startswith(self.prefix)
+        if self._regex is None:
+            self._regex = _arn_regex(self.segments)
+        return self._regex.fullmatch(value) is not None
 
 
 def _decimal(text: str) -> Decimal:
@@ -194,7 +222,8 @@ def _build() -> dict[str, OperatorSpec]:
         return bool(r == p)
 
     def like(r: Any, p: Any) -> bool:
-        return p.fullmatch(r) is not None
+        found = p.fullmatch(r)
+        return found is not None and found is not False
 
     specs = [
         *_pair("StringEquals", Family.STRING, _joined, str, same,
@@ -212,9 +241,9 @@ def _build() -> dict[str, OperatorSpec]:
                _lenient(_binary), same, equality=True),
         *_pair("IpAddress", Family.IP, lambda s: _network(_joined(s)), _read_ip, _in_network,
                negated_name="NotIpAddress"),
-        *_pair("ArnEquals", Family.ARN, _arn_regex, _read_arn, like,
+        *_pair("ArnEquals", Family.ARN, ArnGlob, _read_arn, like,
                variables=True, negated_name="ArnNotEquals"),
-        *_pair("ArnLike", Family.ARN, _arn_regex, _read_arn, like,
+        *_pair("ArnLike", Family.ARN, ArnGlob, _read_arn, like,
                variables=True, negated_name="ArnNotLike"),
         *_pair("Null", Family.NULL, _null_value, str, same),
     ]  # fmt: skip

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cloudwarden.iam.condition_ops import Family, OperatorSpec, Segments, lookup_operator
@@ -129,21 +130,43 @@ def _split_operator(name: str) -> tuple[str | None, str, bool]:
     return qualifier, base, if_exists
 
 
-def _resolve_spec(name: str, path: str, problems: list[PolicyProblem]) -> OperatorSpec | None:
+@lru_cache(maxsize=1024)
+def _operator(name: str) -> tuple[OperatorSpec | None, str | None, bool, str]:
+    """The base operator, qualifier and ``IfExists`` flag of an operator name, or the
+    reason it is invalid (cached: policies use a handful of operator names)."""
     qualifier, base, if_exists = _split_operator(name)
     spec = lookup_operator(base)
     if qualifier is not None and qualifier not in (FOR_ALL, FOR_ANY):
-        problems.append(PolicyProblem(path, f"unknown set operator {qualifier!r}"))
-        return None
+        return None, qualifier, if_exists, f"unknown set operator {qualifier!r}"
     if spec is None:
-        problems.append(PolicyProblem(path, f"unknown condition operator {name!r}"))
-        return None
+        return None, qualifier, if_exists, f"unknown condition operator {name!r}"
     if spec.family is Family.NULL and (if_exists or qualifier):
-        problems.append(
-            PolicyProblem(path, "Null cannot take IfExists or a set operator (AWS rejects it)")
+        return (
+            None,
+            qualifier,
+            if_exists,
+            "Null cannot take IfExists or a set operator (AWS rejects it)",
         )
-        return None
+    return spec, qualifier, if_exists, ""
+
+
+def _resolve_spec(name: str, path: str, problems: list[PolicyProblem]) -> OperatorSpec | None:
+    spec, _, _, error = _operator(name)
+    if error:
+        problems.append(PolicyProblem(path, error))
     return spec
+
+
+@lru_cache(maxsize=65536)
+def _prepared(operator: str, raw: str) -> tuple[Any, str]:
+    """A policy value prepared once for its operator (a regex, a network, a number, a date),
+    or the reason it is invalid. Prepared values are immutable, so they can be shared."""
+    spec = lookup_operator(operator)
+    assert spec is not None
+    try:
+        return spec.prepare(((raw, False),)), ""
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def _parse_value(
@@ -152,11 +175,11 @@ def _parse_value(
     template = parse_template(raw) if (variables and spec.variables) else None
     if template is not None:
         return ConditionValue(raw, template, None)
-    try:
-        return ConditionValue(raw, None, spec.prepare(((raw, False),)))
-    except ValueError as exc:
-        problems.append(PolicyProblem(path, str(exc)))
+    prepared, error = _prepared(spec.name, raw)
+    if error:
+        problems.append(PolicyProblem(path, error))
         return None
+    return ConditionValue(raw, None, prepared)
 
 
 def _parse_values(
@@ -197,15 +220,47 @@ def parse_condition_block(
             continue
         if spec is None:
             continue
-        qualifier, _, if_exists = _split_operator(str(op_name))
         for key, value in keys.items():
-            values = _parse_values(spec, value, variables, f"{op_path}.{key}", problems)
-            if values is not None:
-                clause = ConditionClause.build(
-                    str(op_name), spec, qualifier, if_exists, str(key), values
-                )
+            clause = _clause(str(op_name), spec, str(key), value, variables, op_path, problems)
+            if clause is not None:
                 clauses.append(clause)
     return tuple(clauses)
+
+
+_CLAUSE_CACHE_LIMIT = 16384
+_clauses: dict[tuple[object, ...], ConditionClause] = {}
+
+
+def _clause(
+    operator: str,
+    spec: OperatorSpec,
+    key: str,
+    value: object,
+    variables: bool,
+    op_path: str,
+    problems: list[PolicyProblem],
+) -> ConditionClause | None:
+    """One ``key: values`` entry as a clause; valid clauses are cached by their text, since
+    policies repeat the same conditions (TLS only, MFA present, the organisation id)."""
+    cache_key: tuple[object, ...] = ()
+    if isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
+        frozen = tuple(value) if isinstance(value, list) else value
+        cache_key = (operator, key, frozen, isinstance(value, list), variables)
+        hit = _clauses.get(cache_key)
+        if hit is not None:
+            return hit
+    values = _parse_values(spec, value, variables, f"{op_path}.{key}", problems)
+    if values is None:
+        return None
+    _, qualifier, if_exists, _ = _operator(operator)
+    clause = ConditionClause.build(operator, spec, qualifier, if_exists, key, values)
+    if cache_key:
+        if len(_clauses) >= _CLAUSE_CACHE_LIMIT:
+            _clauses.clear()
+        _clauses[cache_key] = clause
+    return clause
 
 
 def _request_values(clause: ConditionClause, lookup: Lookup) -> Sequence[str] | None:

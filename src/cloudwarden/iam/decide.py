@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cloudwarden.iam.compiled import CompiledLayer, CompiledStatement, PrincipalCheck
-from cloudwarden.iam.conditions import ConditionClause, clause_holds
+from cloudwarden.iam.conditions import ConditionClause, Lookup, clause_holds
 from cloudwarden.iam.explain import DecisionValue, LayerExplanation, StatementResult
-from cloudwarden.iam.logic import LAYERS, Results, combine
+from cloudwarden.iam.logic import LAYERS, Results, combine, resource_policy_required
 from cloudwarden.iam.matching import GrantKind
 from cloudwarden.iam.request import Request, RequestContext
 
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["Plan", "build_plan", "explain_decide", "fast_decide"]
 
 SCP, RCP, RESOURCE, IDENTITY, BOUNDARY, SESSION = range(6)
-Plan = tuple[tuple[int, int, CompiledStatement], ...]
+# (layer bit, layer code, organisation level, statement) per candidate statement
+Plan = tuple[tuple[int, int, int, CompiledStatement], ...]
 
 _LABELS = {
     "scp": "a service control policy",
@@ -54,13 +55,16 @@ def _layers_of(c: CompiledPolicySet) -> list[tuple[int, int, CompiledLayer]]:
 def build_plan(c: CompiledPolicySet, action: str) -> Plan:
     """Every statement, of every layer, whose Action / NotAction matches ``action``."""
     return tuple(
-        (code, level, st) for code, level, layer in _layers_of(c) for st in layer.candidates(action)
+        (1 << code, code, level, st)
+        for code, level, layer in _layers_of(c)
+        for st in layer.candidates(action)
     )
 
 
 def _verdict(
     c: CompiledPolicySet, ctx: RequestContext, scp_allow: int, results: Results, active: int
 ) -> tuple[DecisionValue, str]:
+    """SCP levels first, then the decision table of ``cloudwarden.iam.logic``."""
     if active & (1 << SCP):
         levels = len(c.scp_levels or ())
         if scp_allow != (1 << levels) - 1:
@@ -70,6 +74,16 @@ def _verdict(
 
 
 _DENY_REASONS = {code: f"explicit Deny in {_LABELS[name]}" for code, name in enumerate(LAYERS)}
+_PRINCIPAL_LAYERS = (1 << RESOURCE) | (1 << RCP)
+_BOUNDARY_BIT = 1 << BOUNDARY
+
+
+def _all_hold(clauses: tuple[ConditionClause, ...], get: Lookup) -> bool:
+    """Every clause holds; a plain loop, cheaper than ``all()`` over a generator here."""
+    for clause in clauses:  # noqa: SIM110
+        if not clause_holds(clause, get):
+            return False
+    return True
 
 
 def fast_decide(c: CompiledPolicySet, request: Request) -> tuple[DecisionValue, str]:
@@ -78,50 +92,48 @@ def fast_decide(c: CompiledPolicySet, request: Request) -> tuple[DecisionValue, 
     who = ctx.principal
     action = request.action.lower()
     active, _ = c.layer_state(who, ctx.same_account, action.partition(":")[0])
-    has_boundary = bool(active & (1 << BOUNDARY))
+    has_boundary = bool(active & _BOUNDARY_BIT)
     get = ctx.get
     scp_allow = 0
     grant: GrantKind | None = None
     found: GrantKind | None = None
-    clause: ConditionClause | None
     allows = 0
-    for code, level, st in c.plan(action):
-        if not active & (1 << code):
+    plan = c._plans.get(action) or c.plan(action)
+    for bit, code, level, st in plan:
+        if not active & bit:
             continue
         if not st.resource_any and not st.resource_ok(ctx):
             continue
-        if code in (RESOURCE, RCP):
+        if bit & _PRINCIPAL_LAYERS:
             found = st.grant(who, has_boundary, code == RCP)
             if found is None:
                 continue
-        if st.conditions:
-            for clause in st.conditions:
-                if not clause_holds(clause, get):
-                    break
-            else:
-                clause = None
-            if clause is not None:
-                continue
+        if st.conditions and not _all_hold(st.conditions, get):
+            continue
         if st.deny:
             return "explicit_deny", _DENY_REASONS[code]
         if code == SCP:
             scp_allow |= 1 << level
         elif code == RESOURCE and found is not None and (grant is None or found > grant):
             grant = found
-        allows |= 1 << code
-    key = (who.raw, ctx.same_account, active, allows, scp_allow, grant)
+        allows |= bit
+    required = resource_policy_required(action, request.resource)
+    # the decision table reads only the kind of principal, never its name
+    key = (who.kind, ctx.same_account, active, allows, scp_allow, grant, required)
     verdict = c.verdicts.get(key)
     if verdict is None:
-        verdict = _verdict(c, ctx, scp_allow, _results(active, allows, grant), active)
+        results = _results(active, allows, grant, required)
+        verdict = _verdict(c, ctx, scp_allow, results, active)
         c.remember_verdict(key, verdict)
     return verdict
 
 
-def _results(active: int, allows: int, grant: GrantKind | None) -> Results:
+def _results(active: int, allows: int, grant: GrantKind | None, required: str | None) -> Results:
     def flag(code: int) -> bool | None:
         return bool(allows & (1 << code)) if active & (1 << code) else None
 
-    return Results(grant, bool(allows & (1 << IDENTITY)), flag(BOUNDARY), flag(SESSION))
+    identity = bool(allows & (1 << IDENTITY))
+    return Results(grant, identity, flag(BOUNDARY), flag(SESSION), required)
 
 
 def _trace_layer(
@@ -178,7 +190,9 @@ def explain_decide(
         grant = found if code == RESOURCE else grant
     if denied is not None:
         return "explicit_deny", _DENY_REASONS[LAYERS.index(denied)], tuple(explained)
-    decision, reason = _verdict(c, ctx, scp_allow, _results(active, allows, grant), active)
+    required = resource_policy_required(action, request.resource)
+    results = _results(active, allows, grant, required)
+    decision, reason = _verdict(c, ctx, scp_allow, results, active)
     return decision, reason, tuple(explained)
 
 

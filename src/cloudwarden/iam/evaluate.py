@@ -29,7 +29,7 @@ Guide: "Service control policies (SCPs)", "Resource control policies (RCPs)".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ _CACHE_LIMIT = 8192
 __all__ = [
     "CompiledPolicySet",
     "Decision",
+    "LayerCompiler",
     "PolicySet",
     "compile_policy_set",
     "evaluate",
@@ -106,16 +107,23 @@ class Decision:
         return out
 
 
-def _optional_layer(policy: Policy | None) -> CompiledLayer | None:
-    return None if policy is None else compile_layer([policy])
+LayerCompiler = Callable[[Sequence[Policy], int | None], CompiledLayer]
+
+
+def _compile(policies: Sequence[Policy], level: int | None) -> CompiledLayer:
+    return compile_layer(policies, level)
+
+
+def _optional_layer(policy: Policy | None, compile: LayerCompiler) -> CompiledLayer | None:
+    return None if policy is None else compile([policy], None)
 
 
 def _level_layers(
-    levels: Sequence[Sequence[Policy]] | None,
+    levels: Sequence[Sequence[Policy]] | None, compile: LayerCompiler
 ) -> tuple[CompiledLayer, ...] | None:
     if levels is None:
         return None
-    return tuple(compile_layer(level, i) for i, level in enumerate(levels))
+    return tuple(compile(level, i) for i, level in enumerate(levels))
 
 
 class CompiledPolicySet:
@@ -141,14 +149,16 @@ class CompiledPolicySet:
         "verdicts",
     )
 
-    def __init__(self, policies: PolicySet) -> None:
+    def __init__(self, policies: PolicySet, compile: LayerCompiler = _compile) -> None:
+        """``compile`` turns a list of policies (one layer, or one organisation level) into a
+        ``CompiledLayer``; the batch path passes one that reuses layers it has seen."""
         self.policies = policies
-        self.identity = compile_layer(policies.identity_policies)
-        self.resource = _optional_layer(policies.resource_policy)
-        self.boundary = _optional_layer(policies.permission_boundary)
-        self.session = _optional_layer(policies.session_policy)
-        self.scp_levels = _level_layers(policies.scps)
-        self.rcp_levels = _level_layers(policies.rcps)
+        self.identity = compile(policies.identity_policies, None)
+        self.resource = _optional_layer(policies.resource_policy, compile)
+        self.boundary = _optional_layer(policies.permission_boundary, compile)
+        self.session = _optional_layer(policies.session_policy, compile)
+        self.scp_levels = _level_layers(policies.scps, compile)
+        self.rcp_levels = _level_layers(policies.rcps, compile)
         self.flags = LayerFlags(
             has_scps=policies.scps is not None,
             has_rcps=policies.rcps is not None,
@@ -164,7 +174,7 @@ class CompiledPolicySet:
             ),
         )
         self._plans: dict[str, Plan] = {}
-        self._states: dict[tuple[str, bool, str], tuple[int, dict[str, str]]] = {}
+        self._states: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
         self.verdicts: dict[tuple[object, ...], tuple[DecisionValue, str]] = {}
 
     def plan(self, action: str) -> Plan:
@@ -181,7 +191,7 @@ class CompiledPolicySet:
         self, who: PrincipalInfo, same_account: bool, service: str
     ) -> tuple[int, dict[str, str]]:
         """Bit mask of the layers taking part, and why each other layer does not."""
-        key = (who.raw, same_account, service)
+        key = (who.kind, who.is_service_linked_role, same_account, service)
         state = self._states.get(key)
         if state is None:
             notes = layer_notes(self.flags, who, same_account, service)

@@ -7,15 +7,56 @@ Deny and no SCP gap was found. See ``cloudwarden.iam.evaluate`` for the AWS rule
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cloudwarden.iam.explain import DecisionValue
 from cloudwarden.iam.matching import GrantKind
 from cloudwarden.iam.principals import PrincipalInfo, PrincipalKind
 
-__all__ = ["LAYERS", "LayerFlags", "Results", "combine", "layer_notes"]
+__all__ = [
+    "LAYERS",
+    "LayerFlags",
+    "Results",
+    "combine",
+    "layer_notes",
+    "resource_policy_required",
+]
 
 LAYERS = ("scp", "rcp", "resource", "identity", "boundary", "session")
+KMS_KEY = "kms_key"
+ROLE_TRUST = "role_trust"
+_TRUST_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+    }
+)
+_KMS_KEY_RE = re.compile(r"^arn:[^:]+:kms:[^:]*:\d{12}:key/")
+_ROLE_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:role/")
+_REQUIRED_GAP = {
+    KMS_KEY: "the KMS key policy must allow the principal or its account",
+    ROLE_TRUST: "the role trust policy must allow the principal or its account",
+}
+
+
+def resource_policy_required(action: str, resource: str) -> str | None:
+    """Whether the resource's own policy must allow even within one account.
+
+    "Policy evaluation logic": "IAM role trust policies and KMS key policies are exceptions
+    to this logic, because they must explicitly allow access for principals." AWS KMS
+    Developer Guide, "Key policies in AWS KMS": "Unless the key policy explicitly allows
+    it, you cannot use IAM policies to allow access to a KMS key." ``action`` is
+    lower-cased; returns ``"kms_key"``, ``"role_trust"`` or ``None``.
+    """
+    if action.startswith("kms:") and _KMS_KEY_RE.match(resource):
+        return KMS_KEY
+    if action in _TRUST_ACTIONS and _ROLE_RE.match(resource):
+        return ROLE_TRUST
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +138,14 @@ def layer_notes(
 
 @dataclass(frozen=True, slots=True)
 class Results:
-    """Allow results of the layers; ``None`` where a layer takes no part."""
+    """Allow results of the layers; ``None`` where a layer takes no part. ``required``
+    names the resource policy that must allow within one account (KMS key, role trust)."""
 
     grant: GrantKind | None
     identity: bool
     boundary: bool | None
     session: bool | None
+    required: str | None = None
 
 
 def _identity_gap(who: PrincipalInfo, r: Results) -> str | None:
@@ -121,12 +164,30 @@ def _limit_gap(who: PrincipalInfo, r: Results) -> str | None:
     return None
 
 
+def _required_gap(who: PrincipalInfo, same_account: bool, r: Results) -> str | None:
+    """Why a KMS key policy or role trust policy stops a same-account request, if it does.
+
+    The root user is no exception for KMS keys ("No AWS principal, including the account
+    root user ... has any permissions to a KMS key unless they are explicitly allowed ...
+    in a key policy"), and cannot assume a role at all (AWS STS API Reference,
+    AssumeRole: "You cannot use AWS account root user credentials to call AssumeRole").
+    """
+    if r.required is None or not same_account:
+        return None
+    if r.required == ROLE_TRUST and who.kind is PrincipalKind.ROOT:
+        return "the root user cannot assume a role"
+    return _REQUIRED_GAP[r.required] if r.grant is None else None
+
+
 def combine(who: PrincipalInfo, same_account: bool, r: Results) -> tuple[DecisionValue, str]:
     """The decision when no Deny applied and every SCP level allowed."""
     if not who.is_iam:
         if r.grant is not None:
             return "allowed", "allowed by the resource-based policy"
         return "implicit_deny", "no resource-based policy allows this principal"
+    required = _required_gap(who, same_account, r)
+    if required is not None:
+        return "implicit_deny", required
     if who.kind is PrincipalKind.ROOT:
         if same_account:
             return "allowed", "the root user has full access to its own account"

@@ -24,6 +24,8 @@ from functools import lru_cache
 from cloudwarden.iam.principals import PrincipalInfo, PrincipalKind
 
 __all__ = [
+    "ArnPatterns",
+    "GlobPattern",
     "GrantKind",
     "PrincipalMatcher",
     "action_matches",
@@ -111,6 +113,79 @@ def compile_arn_patterns(patterns: tuple[str, ...], swallow_short: bool = True) 
     """One regex matching a resource against any of the (variable-free) ARN ``patterns``."""
     sources = [arn_regex_source([(p, False)], swallow_short=swallow_short) for p in patterns]
     return re.compile("(?:" + ("|".join(sources) or "(?!)") + ")", re.DOTALL)
+
+
+class ArnPatterns:
+    """The variable-free patterns of one Resource / NotResource element, matched without a
+    regex where the pattern allows it.
+
+    A pattern without wildcards is an exact string; a pattern whose only wildcard is a
+    final ``*`` is a prefix (that ``*`` is in the last part of the ARN, which may contain
+    colons, or in the last part of a short pattern, which swallows the rest). Only the
+    other patterns are compiled, together, and only when first needed: a batch line
+    decides one request, so most statements never reach their Resource element.
+    """
+
+    __slots__ = ("_others", "_regex", "exact", "prefixes")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        others: list[str] = []
+        for pattern in patterns:
+            star = pattern.find("*")
+            if star < 0 and "?" not in pattern:
+                exact.add(pattern)
+            elif star == len(pattern) - 1 and "?" not in pattern:
+                prefixes.append(pattern[:-1])
+            else:
+                others.append(pattern)
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self._others = tuple(others)
+        self._regex: re.Pattern[str] | None = None
+
+    def matches(self, resource: str) -> bool:
+        if resource in self.exact:
+            return True
+        if self.prefixes and resource.startswith(self.prefixes):
+            return True
+        if not self._others:
+            return False
+        if self._regex is None:
+            self._regex = compile_arn_patterns(self._others)
+        return self._regex.fullmatch(resource) is not None
+
+
+class GlobPattern:
+    """A ``StringLike`` value (``*`` and ``?``, case-sensitive) with the same shortcuts as
+    ``ArnPatterns``: exact text and a final-``*`` prefix need no regex; other patterns
+    are compiled on first use. ``fullmatch`` mirrors ``re.Pattern.fullmatch``."""
+
+    __slots__ = ("_regex", "exact", "pattern", "prefix")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        plain = "?" not in pattern
+        star = pattern.find("*")
+        self.exact = pattern if plain and star < 0 else None
+        self.prefix = pattern[:-1] if plain and star == len(pattern) - 1 else None
+        self._regex: re.Pattern[str] | None = None
+
+    def fullmatch(self, text: str) -> bool:
+        if self.exact is not None:
+            return text == self.exact
+        if self.prefix is not None:
+            return text.startswith(self.prefix)
+        if self._regex is None:
+            self._regex = compile_string_like(self.pattern)
+        return self._regex.fullmatch(text) is not None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GlobPattern) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
 
 
 def resource_matches(pattern: str, resource: str) -> bool:

@@ -76,6 +76,10 @@ class Policy:
 
 
 def _strings(value: object, path: str, problems: list[PolicyProblem]) -> tuple[str, ...] | None:
+    if isinstance(value, str) and value:
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
     for i, item in enumerate(items):
@@ -91,7 +95,9 @@ def _strings(value: object, path: str, problems: list[PolicyProblem]) -> tuple[s
 
 def _actions(value: object, path: str, problems: list[PolicyProblem]) -> tuple[str, ...] | None:
     actions = _strings(value, path, problems)
-    for i, action in enumerate(actions or ()):
+    if actions is None or all(":" in a or a == "*" for a in actions):
+        return actions
+    for i, action in enumerate(actions):
         if action != "*" and ":" not in action:
             where = f"{path}[{i}]" if isinstance(value, list) else path
             problems.append(PolicyProblem(where, f"action {action!r} must be 'service:Action'"))
@@ -194,6 +200,36 @@ def _statement(
     return statement if len(problems) == before else None
 
 
+_STATEMENT_CACHE_LIMIT = 16384
+_statements: dict[tuple[bytes, int, bool], Statement | tuple[PolicyProblem, ...]] = {}
+
+
+def _cached_statement(
+    raw: object, index: int, path: str, variables: bool, problems: list[PolicyProblem]
+) -> Statement | None:
+    """``_statement`` with a bounded cache keyed by the statement's JSON text.
+
+    Policies repeat whole statements (the MFA guard, the TLS-only deny, the read-only
+    block), so a batch of policies that are all different still parses most of their
+    statements once. Problems are cached relative to the statement and located on use.
+    """
+    if not isinstance(raw, dict):
+        return _statement(raw, index, path, variables, problems)
+    key = (orjson.dumps(raw), index, variables)
+    hit = _statements.get(key)
+    if hit is None:
+        found: list[PolicyProblem] = []
+        parsed = _statement(raw, index, "", variables, found)
+        hit = parsed if parsed is not None else tuple(found)
+        if len(_statements) >= _STATEMENT_CACHE_LIMIT:
+            _statements.clear()
+        _statements[key] = hit
+    if isinstance(hit, Statement):
+        return hit
+    problems.extend(PolicyProblem(f"{path}{p.path}" if p.path else path, p.message) for p in hit)
+    return None
+
+
 def _decode(document: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(document, Mapping):
         return document
@@ -239,7 +275,7 @@ def parse_policy(document: str | bytes | Mapping[str, Any]) -> Policy:
     statements: list[Statement] = []
     for i, item in enumerate(items):
         path = f"Statement[{i}]" if isinstance(body, list) else "Statement"
-        parsed = _statement(item, i, path, variables, problems)
+        parsed = _cached_statement(item, i, path, variables, problems)
         if parsed is not None:
             statements.append(parsed)
     if problems:

@@ -58,8 +58,13 @@ def _username(ctx: RequestContext) -> str | None:
     return ctx.principal.name if ctx.principal.kind is PrincipalKind.USER else None
 
 
-def _is_service(ctx: RequestContext) -> str:
-    return "true" if ctx.principal.kind is PrincipalKind.SERVICE else "false"
+def _is_service(ctx: RequestContext) -> str | None:
+    """Present in every signed request ("AWS global condition context keys",
+    aws:PrincipalIsAWSService); an anonymous request is not signed, so it has no value."""
+    kind = ctx.principal.kind
+    if kind is PrincipalKind.ANONYMOUS:
+        return None
+    return "true" if kind is PrincipalKind.SERVICE else "false"
 
 
 def _service_name(ctx: RequestContext) -> str | None:
@@ -142,7 +147,7 @@ class RequestContext:
         self.resource_account = _pick_resource_account(request, resource_account, self)
         account = self.principal.account
         self.same_account = account is None or account == self.resource_account
-        self._derived: dict[str, str | None] = {}
+        self._derived: dict[str, str | None] | None = None
         self._now: datetime | None = None
 
     def explicit(self, key: str) -> str | list[str] | None:
@@ -158,11 +163,14 @@ class RequestContext:
         if original is not None:
             value = self.request.context[original]
             return value if isinstance(value, str) else _normalise(value)
-        if key in self._derived:
-            return self._derived[key]
+        cache = self._derived
+        if cache is None:
+            cache = self._derived = {}
+        elif key in cache:
+            return cache[key]
         derive = _DERIVED.get(key)
         derived = derive(self) if derive is not None else None
-        self._derived[key] = derived
+        cache[key] = derived
         return derived
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "Literal",
     "Template",
     "Variable",
+    "parse_resource_template",
     "parse_template",
     "resolve_segments",
     "resolve_text",
@@ -88,6 +89,46 @@ def parse_template(text: str) -> Template | None:
     if pos < len(text):
         parts.append(text[pos:])
     return tuple(parts)
+
+
+_ARN_FIXED_PARTS = 5
+
+
+@lru_cache(maxsize=65536)
+def parse_resource_template(text: str) -> Template | None:
+    """A ``Resource`` / ``NotResource`` pattern split like ``parse_template``, except that
+    only the last part of the ARN (after the fifth colon) takes variables.
+
+    "IAM policy elements: Variables and tags" (Resource element): "A policy variable can
+    appear as the last part of the ARN that identifies a resource." Placeholders in the
+    partition, service, region or account part stay literal policy text, so they match no
+    real ARN. A pattern with fewer than five colons has no last part and takes none.
+    """
+    if "${" not in text:
+        return None
+    start = _last_part_start(text)
+    if start is None:
+        return None
+    tail = parse_template(text[start:])
+    return None if tail is None else (text[:start], *tail)
+
+
+def _last_part_start(text: str) -> int | None:
+    """Index just after the fifth ARN colon; colons inside ``${...}`` do not count."""
+    colons = 0
+    pos = 0
+    while pos < len(text):
+        if text.startswith("${", pos):
+            end = text.find("}", pos)
+            if end != -1:
+                pos = end + 1
+                continue
+        if text[pos] == ":":
+            colons += 1
+            if colons == _ARN_FIXED_PARTS:
+                return pos + 1
+        pos += 1
+    return None
 
 
 def _lookup(var: Variable, lookup: ContextLookup) -> str | None:
