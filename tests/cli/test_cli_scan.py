@@ -127,3 +127,9 @@ def test_controls_and_checks_listings(capsys: pytest.CaptureFixture[str]) -> Non
     assert "SEC03-BP07" in capsys.readouterr().out
     assert main(["checks", "--area", "incident_response"]) == 0
     assert "account_security_contact_registered" in capsys.readouterr().out
+
+
+def test_scanner_policy_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scanner-policy"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "s3:GetBucketPolicy" in doc["Statement"][0]["Action"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -132,3 +133,10 @@ def list_checks(
         )
     stdout.print(table)
     stdout.print(f"{len(chosen)} checks")
+
+
+def scanner_policy_cmd() -> None:
+    """Print cloudwarden's least-privilege, read-only scanner policy (IAM JSON)."""
+    from cloudwarden.inventory.permissions import scanner_policy
+
+    stdout.print_json(json.dumps(scanner_policy()))
