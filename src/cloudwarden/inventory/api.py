@@ -21,9 +21,10 @@ under ``data["_errors"][<key>]`` so checks can say NOT_ASSESSED for that one par
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -34,6 +35,7 @@ from cloudwarden.model import Resource
 from cloudwarden.registry import Registry
 
 CollectFunc = Callable[["CollectContext"], Iterable[Resource]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,22 @@ class CollectContext:
                 raise CallFailedError(service, operation, failure) from None
             errors[key] = f"{service}:{operation}: {failure.line()}"
             return None
+
+    def fan_out(
+        self, describe: Callable[[T], Resource], items: Iterable[T], workers: int = 8
+    ) -> list[Resource]:
+        """``describe`` each item on a small thread pool, results in input order.
+
+        Per-resource detail calls (a bucket's ten settings, a user's keys and MFA) are
+        the long sequential chains of a scan; against a real endpoint their cost is
+        round-trip latency, which threads hide. A CallFailedError from any item
+        propagates as if the calls had been made one by one.
+        """
+        todo = list(items)
+        if len(todo) < 2:
+            return [describe(item) for item in todo]
+        with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            return list(pool.map(describe, todo))
 
     # -- records -------------------------------------------------------------
     def resource(

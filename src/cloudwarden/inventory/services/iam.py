@@ -234,7 +234,8 @@ def _users(
     report_error: str,
 ) -> Iterator[Resource]:
     by_name = {row.get("user", ""): row for row in rows or []}
-    for item in items:
+
+    def describe(item: dict[str, Any]) -> Resource:
         name = item["UserName"]
         errors: dict[str, str] = {}
         data = _decode_inline(item)
@@ -244,9 +245,11 @@ def _users(
         data.update(_user_credentials(ctx, name, errors))
         if errors:
             data["_errors"] = errors
-        yield ctx.resource(
+        return ctx.resource(
             USER, arn=item["Arn"], id=item.get("UserId") or name, name=name, data=plain(data)
         )
+
+    yield from ctx.fan_out(describe, items)
 
 
 def _user_credentials(ctx: CollectContext, name: str, errors: dict[str, str]) -> dict[str, Any]:

@@ -108,8 +108,8 @@ _BUCKET_DETAILS: tuple[tuple[str, str, tuple[str, ...], _Extract], ...] = (
 )
 def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
     yield _account_block(ctx)
-    for item in ctx.paginate("s3", "list_buckets", "Buckets"):
-        yield _bucket(ctx, item)
+    buckets = ctx.paginate("s3", "list_buckets", "Buckets")
+    yield from ctx.fan_out(lambda item: _bucket(ctx, item), buckets)
 
 
 def _account_block(ctx: CollectContext) -> Resource:
