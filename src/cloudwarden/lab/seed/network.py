@@ -204,7 +204,7 @@ def _security_groups(lab: _Lab) -> None:
 
 def _network_acls(lab: _Lab) -> None:
     """``-open`` allows SSH from anywhere; ``-guarded`` has the same allow, shadowed by a
-    lower-numbered deny."""
+    lower-numbered deny; ``-wide`` lets all traffic in from anywhere."""
     ec2 = lab.client("ec2")
     ssh = {
         "Protocol": "6",
@@ -213,9 +213,11 @@ def _network_acls(lab: _Lab) -> None:
         "CidrBlock": "0.0.0.0/0",
     }
     https = {**ssh, "PortRange": {"From": 443, "To": 443}}
+    everything = {"Protocol": "-1", "Egress": False, "CidrBlock": "0.0.0.0/0"}
     plans = {
         "cw-lab-nacl-open": [(100, "allow", ssh)],
         "cw-lab-nacl-guarded": [(50, "deny", ssh), (100, "allow", ssh), (200, "allow", https)],
+        "cw-lab-nacl-wide": [(100, "allow", everything)],
     }
     for name, entries in plans.items():
         acl = ec2.create_network_acl(
