@@ -85,8 +85,8 @@ def test_quiet_without_output_prints_the_machine_format(
     assert {f["finding_info"]["title"] for f in findings}
 
 
-def test_fail_on_gate(snap_file: Path) -> None:
-    base = ["scan", "--snapshot", str(snap_file), "--no-store", "-q", "-o", "/dev/null"]
+def test_fail_on_gate(snap_file: Path, tmp_path: Path) -> None:
+    base = ["scan", "--snapshot", str(snap_file), "--no-store", "-q", "-o", str(tmp_path / "r")]
     assert main([*base, "--check", "s3_bucket_policy_not_public", "--fail-on", "critical"]) == 1
     assert main([*base, "--check", "s3_bucket_versioning_enabled", "--fail-on", "critical"]) == 0
 

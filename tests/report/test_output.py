@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,3 +84,16 @@ def test_fail_on(
         base.model_copy(update={"severity": Severity.CRITICAL, "status": Status.NOT_ASSESSED})
     )
     assert fail_on(items, gate) is trips
+
+
+def test_a_device_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    """Renaming over /dev/null as root would replace the device with a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_output(get_renderer("csv"), [], ReportContext(), fifo)
+    reader.join(timeout=10)
+    assert fifo.exists() and not fifo.is_file(), "still a FIFO"
+    assert received and received[0], "the report went through the pipe"

@@ -22,6 +22,8 @@ def write_output(
     """
     target = Path(path)
     payload = renderer.render(findings, context)
+    if target.exists() and not target.is_file():
+        return _write_special(target, payload)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -38,6 +40,20 @@ def write_output(
         if isinstance(exc, OSError):
             raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
+    return target
+
+
+def _write_special(target: Path, payload: bytes) -> Path:
+    """A device or pipe (``/dev/stdout``, ``/dev/null``, a FIFO) is written in place.
+
+    Renaming a temp file over it would replace the device itself with a plain file;
+    atomicity means nothing for a stream anyway.
+    """
+    try:
+        with target.open("wb") as fh:
+            fh.write(payload)
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target
 
 
