@@ -63,10 +63,14 @@ class AwsContext:
 
     def _make_client(self, service: str, region: str) -> Any:
         endpoint = self.options.effective_endpoint
-        retries: dict[str, Any] = {"mode": "adaptive", "max_attempts": self.options.max_attempts}
+        # botocore's max_attempts counts retries; total_max_attempts counts every attempt
+        retries: dict[str, Any] = {
+            "mode": "adaptive",
+            "total_max_attempts": self.options.max_attempts,
+        }
         if endpoint and _is_loopback(endpoint):
-            # emulators answer unimplemented operations with 500s: retrying only wastes time
-            retries = {"mode": "standard", "max_attempts": 2}
+            # an emulator answers unimplemented operations with 500s: one retry at most
+            retries = {"mode": "standard", "total_max_attempts": 2}
         cfg = Config(retries=retries, connect_timeout=5, read_timeout=30, max_pool_connections=32)
         client = self.session.client(service, region_name=region, endpoint_url=endpoint, config=cfg)
         if endpoint and service == "s3control":
