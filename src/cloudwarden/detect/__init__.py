@@ -1,0 +1,1 @@
+"""Detection as code: log sources, Sigma and native rules, engines, sinks."""

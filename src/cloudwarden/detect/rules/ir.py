@@ -1,0 +1,139 @@
+"""The one intermediate representation of a detection rule, whatever language it was written in.
+
+A rule is metadata plus a boolean expression tree over :class:`Match` leaves. The tree is
+deliberately small so that every engine (the reference evaluator in :mod:`.evaluate`, SQL for
+DuckDB/Spark, streaming closures) can compile it completely; anything a source language says
+that does not fit is reported by the loader as unsupported rather than approximated.
+
+Value semantics are those of the Sigma specification (see :mod:`.evaluate` for the details):
+string comparison is case-insensitive unless ``cased``; a field path is dotted and may cross
+lists (any element may match); a missing field never satisfies a positive :class:`Match`.
+
+Sigma modifiers that *generate* values (``windash``, ``base64``, ``base64offset``, ``wide``)
+are expanded by pySigma when the rule is parsed; the expanded values arrive here as an
+:class:`Or` of plain matches, and the modifier names are kept in :attr:`Match.modifiers` for
+provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+Op = Literal[
+    "equals",  # whole value equal (case-insensitive unless cased)
+    "wildcard",  # whole value matches a Sigma pattern: * any run, ? one char, \ escapes
+    "contains",
+    "startswith",
+    "endswith",
+    "re",  # Python regex, unanchored search; flags in regex_flags ("i", "m", "s")
+    "cidr",  # IPv4/IPv6 address inside the network
+    "exists",  # values = (True,) field present and not null; (False,) absent or null
+    "null",  # field absent or null (Sigma `field: null`)
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "neq",  # numeric comparisons; the field must hold a number or a numeric string
+    "fieldref",  # equal to the value(s) of another field (values are field names)
+    "fieldref_startswith",
+    "fieldref_endswith",
+]
+
+Value: TypeAlias = str | int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One field condition. ``values`` are OR-linked, or AND-linked when ``all`` is set."""
+
+    field: str
+    op: Op
+    values: tuple[Value, ...] = ()
+    all: bool = False
+    cased: bool = False
+    regex_flags: str = ""
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """Sigma keywords: a Sigma wildcard pattern searched (unanchored) in every string of the event."""
+
+    values: tuple[str, ...]
+    all: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    arg: Expr
+
+
+Expr: TypeAlias = And | Or | Not | Match | Keyword
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A detection rule with the metadata alerts carry (DRL 1.1 needs ``author`` and ``attribution``)."""
+
+    id: str
+    title: str
+    detection: Expr
+    description: str = ""
+    level: str = "medium"  # informational | low | medium | high | critical
+    status: str = ""
+    author: str = ""
+    references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # "attack.t1562.008", "attack.defense-evasion", ...
+    product: str | None = None
+    service: str | None = None
+    category: str | None = None
+    falsepositives: tuple[str, ...] = ()
+    source: Literal["sigma", "native"] = "native"
+    source_path: str = ""
+    license: str = ""
+    attribution: str = ""
+
+    @property
+    def attack_ids(self) -> tuple[str, ...]:
+        """MITRE ATT&CK technique ids among the tags, e.g. ``("T1562.008",)``."""
+        return tuple(
+            t.removeprefix("attack.").upper()
+            for t in self.tags
+            if t.startswith("attack.t") and t[8:9].isdigit()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a rule file, located like pySigma does (file, line when known)."""
+
+    path: str
+    message: str
+    kind: Literal["invalid", "unsupported"] = "invalid"
+    rule_id: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.kind}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    rules: tuple[Rule, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def unsupported(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.kind == "unsupported")

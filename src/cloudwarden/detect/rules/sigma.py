@@ -1,0 +1,341 @@
+"""Load Sigma rules with pySigma and convert them into the intermediate representation.
+
+pySigma does the parsing: YAML, modifiers (applied into ``SigmaString`` wildcards,
+``SigmaRegularExpression``, ``SigmaCIDRExpression`` ...), and the condition (``1 of sel*``,
+``all of them``, ``not`` ...) resolved into a tree of ``ConditionAND/OR/NOT`` over
+``ConditionFieldEqualsValueExpression`` / ``ConditionValueExpression`` leaves. This module maps
+that tree type by type; a construct without a faithful mapping makes the rule *unsupported*,
+with the reason, instead of being approximated. All problems of all files are collected
+(pySigma's ``collect_errors``); loading never raises on a bad rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sigma.collection import SigmaCollection
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
+from sigma.exceptions import SigmaError, SigmaRuleLocation
+from sigma.modifiers import reverse_modifier_mapping
+from sigma.rule import SigmaDetection, SigmaRule
+from sigma.types import (
+    CompareOperators,
+    SigmaBool,
+    SigmaCasedString,
+    SigmaCIDRExpression,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaExpansion,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+    SigmaTimestampPart,
+    SigmaType,
+    SpecialChars,
+)
+
+from cloudwarden.detect.rules.ir import (
+    And,
+    Expr,
+    Keyword,
+    LoadResult,
+    Match,
+    Not,
+    Op,
+    Or,
+    Problem,
+    Rule,
+)
+
+__all__ = ["SIGMA_LICENSE", "SigmaConversionError", "builtin_sigma_rules", "load_sigma"]
+
+SIGMA_LICENSE = "DRL-1.1"
+SIGMAHQ_URL = "https://github.com/SigmaHQ/sigma"
+
+
+class SigmaConversionError(ValueError):
+    """A parsed Sigma construct that the intermediate representation cannot express."""
+
+
+def load_sigma(paths: Iterable[str | Path]) -> LoadResult:
+    """Load Sigma rule files (``*.yml``/``*.yaml``, folders searched recursively)."""
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for path in _rule_files(paths, problems):
+        _load_file(path, rules, problems)
+    return LoadResult(tuple(rules), tuple(problems))
+
+
+def builtin_sigma_rules() -> LoadResult:
+    """The SigmaHQ rules packaged with cloudwarden (see ``sigma/aws/cloudtrail/SOURCE.md``)."""
+    root = resources.files("cloudwarden.detect.rules") / "sigma"
+    with resources.as_file(root) as folder:
+        return load_sigma([folder])
+
+
+def _rule_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yml", ".yaml")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(Problem(str(p), "no such file or folder"))
+    return files
+
+
+def _load_file(path: Path, rules: list[Rule], problems: list[Problem]) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        collection = SigmaCollection.from_yaml(
+            text, collect_errors=True, source=SigmaRuleLocation(path)
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError) as e:
+        problems.append(Problem(str(path), f"cannot read rule file: {e}"))
+        return
+    attribution = _attribution(path)
+    for item in collection:
+        rule_id = str(getattr(item, "id", "") or "") or None
+        if item.errors:
+            problems.extend(_problem(path, e, rule_id) for e in item.errors)
+            continue
+        if not isinstance(item, SigmaRule):
+            problems.append(
+                Problem(
+                    str(path),
+                    "Sigma correlation rules are not supported yet",
+                    kind="unsupported",
+                    rule_id=rule_id,
+                )
+            )
+            continue
+        try:
+            rules.append(_to_rule(item, path, attribution))
+        except (SigmaConversionError, SigmaError) as e:
+            problems.append(Problem(str(path), str(e), kind="unsupported", rule_id=rule_id))
+
+
+def _problem(path: Path, e: SigmaError, rule_id: str | None) -> Problem:
+    line = e.source.line if e.source is not None else None
+    message = e.args[0] if e.args else type(e).__name__
+    return Problem(str(path), str(message), rule_id=rule_id, line=line)
+
+
+def _attribution(path: Path) -> str:
+    """DRL 1.1 asks for the author (on the rule) and a link to the rule set it comes from."""
+    for folder in path.parents:
+        if (folder / "SOURCE.md").is_file():
+            return f"Sigma rule from {SIGMAHQ_URL} ({SIGMA_LICENSE}); see {folder / 'SOURCE.md'}"
+    return f"Sigma rule ({SIGMA_LICENSE} if taken from {SIGMAHQ_URL})"
+
+
+def _to_rule(rule: SigmaRule, path: Path, attribution: str) -> Rule:
+    detection = _detection(rule)
+    return Rule(
+        id=str(rule.id or path.stem),
+        title=rule.title,
+        detection=detection,
+        description=rule.description or "",
+        level=rule.level.name.lower() if rule.level else "medium",
+        status=rule.status.name.lower() if rule.status else "",
+        author=rule.author or "",
+        references=tuple(rule.references or ()),
+        tags=tuple(f"{t.namespace}.{t.name}" for t in rule.tags or ()),
+        product=rule.logsource.product,
+        service=rule.logsource.service,
+        category=rule.logsource.category,
+        falsepositives=tuple(str(f) for f in rule.falsepositives or ()),
+        source="sigma",
+        source_path=str(path),
+        license=rule.license or SIGMA_LICENSE,
+        attribution=attribution,
+    )
+
+
+def _detection(rule: SigmaRule) -> Expr:
+    conditions = rule.detection.parsed_condition
+    mods = _modifier_index(rule)
+    exprs = []
+    for condition in conditions:
+        tree = condition.parse()
+        if tree is None:
+            raise SigmaConversionError("the condition selects nothing")
+        exprs.append(_expr(tree, mods))
+    if not exprs:
+        raise SigmaConversionError("the rule has no condition")
+    return exprs[0] if len(exprs) == 1 else Or(tuple(exprs))  # several conditions: any
+
+
+def _expr(node: Any, mods: dict[int, tuple[str, ...]]) -> Expr:
+    if isinstance(node, ConditionAND):
+        return _merge(And(tuple(_expr(a, mods) for a in node.args)))
+    if isinstance(node, ConditionOR):
+        return _merge(Or(tuple(_expr(a, mods) for a in node.args)))
+    if isinstance(node, ConditionNOT):
+        return Not(_expr(node.args[0], mods))
+    if isinstance(node, ConditionFieldEqualsValueExpression):
+        return _field_value(node.field, node.value, mods.get(id(node.value), ()))
+    if isinstance(node, ConditionValueExpression):
+        return _keyword(node.value)
+    raise SigmaConversionError(f"unsupported condition element {type(node).__name__}")
+
+
+def _modifier_index(rule: SigmaRule) -> dict[int, tuple[str, ...]]:
+    """Modifier names as written, by value object: pySigma's condition tree keeps the values of
+    the detection items (by identity) but not the items themselves."""
+    index: dict[int, tuple[str, ...]] = {}
+
+    def walk(detection: SigmaDetection) -> None:
+        for item in detection.detection_items:
+            if isinstance(item, SigmaDetection):
+                walk(item)
+                continue
+            names = tuple(
+                reverse_modifier_mapping.get(m.__name__, m.__name__) for m in item.modifiers
+            )
+            for value in item.value:
+                index[id(value)] = names
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return index
+
+
+def _keyword(value: SigmaType) -> Expr:
+    if isinstance(value, SigmaExpansion):
+        return _merge(Or(tuple(_keyword(v) for v in value.values)))
+    if isinstance(value, SigmaString) and not value.contains_placeholder():
+        return Keyword((value.convert(),))
+    if isinstance(value, SigmaNumber | SigmaBool):
+        return Keyword((str(value).lower(),))
+    raise SigmaConversionError(f"keyword of type {type(value).__name__} is not supported")
+
+
+_COMPARE: dict[CompareOperators, Op] = {
+    CompareOperators.LT: "lt",
+    CompareOperators.LTE: "lte",
+    CompareOperators.GT: "gt",
+    CompareOperators.GTE: "gte",
+    CompareOperators.NEQ: "neq",
+}
+_REGEX_FLAGS = {
+    SigmaRegularExpressionFlag.IGNORECASE: "i",
+    SigmaRegularExpressionFlag.MULTILINE: "m",
+    SigmaRegularExpressionFlag.DOTALL: "s",
+}
+
+
+def _field_value(field: str, value: SigmaType, mods: tuple[str, ...]) -> Expr:
+    if isinstance(value, SigmaExpansion):  # windash, base64offset: OR over generated values
+        return _merge(Or(tuple(_field_value(field, v, mods) for v in value.values)))
+    if isinstance(value, SigmaString):
+        return _string_match(field, value, mods)
+    if isinstance(value, SigmaBool):
+        return Match(field, "equals", (bool(value),), modifiers=mods)
+    if isinstance(value, SigmaCompareExpression):
+        return Match(field, _COMPARE[value.op], (value.number.number,), modifiers=mods)
+    if isinstance(value, SigmaTimestampPart):  # a SigmaNumber subclass: must not become equals
+        raise SigmaConversionError(f"timestamp modifiers on {field!r} are not supported")
+    if isinstance(value, SigmaNumber):
+        return Match(field, "equals", (value.number,), modifiers=mods)
+    if isinstance(value, SigmaNull):
+        return Match(field, "null", modifiers=mods)
+    if isinstance(value, SigmaExists):
+        return Match(field, "exists", (bool(value.exists),), modifiers=mods)
+    if isinstance(value, SigmaRegularExpression):
+        flags = "".join(sorted(_REGEX_FLAGS[f] for f in value.flags))
+        pattern = value.regexp.to_plain(regex=True)
+        return Match(field, "re", (pattern,), regex_flags=flags, modifiers=mods)
+    if isinstance(value, SigmaCIDRExpression):
+        return Match(field, "cidr", (str(value.network),), modifiers=mods)
+    if isinstance(value, SigmaFieldReference):
+        op: Op = (
+            "fieldref_startswith"
+            if value.starts_with
+            else "fieldref_endswith"
+            if value.ends_with
+            else "fieldref"
+        )
+        return Match(field, op, (value.field,), modifiers=mods)
+    raise SigmaConversionError(
+        f"value of type {type(value).__name__} for field {field!r} is not supported"
+    )
+
+
+def _string_match(field: str, s: SigmaString, mods: tuple[str, ...]) -> Match:
+    if s.contains_placeholder():
+        raise SigmaConversionError(f"placeholder in value of {field!r} needs a processing pipeline")
+    cased = isinstance(s, SigmaCasedString)
+    parts: Sequence[Any] = s.s
+    texts = [p for p in parts if isinstance(p, str)]
+    specials = [p for p in parts if isinstance(p, SpecialChars)]
+    op: Op = "wildcard"
+    text = "".join(texts)
+    if not specials:
+        op = "equals"
+    elif len(parts) == 3 and parts[0] == parts[2] == SpecialChars.WILDCARD_MULTI and texts:
+        op = "contains"
+    elif len(parts) == 2 and parts[1] == SpecialChars.WILDCARD_MULTI and texts:
+        op = "startswith"
+    elif len(parts) == 2 and parts[0] == SpecialChars.WILDCARD_MULTI and texts:
+        op = "endswith"
+    else:
+        text = s.convert()
+    return Match(field, op, (text,), cased=cased, modifiers=mods)
+
+
+def _merge(node: And | Or) -> Expr:
+    """Fold sibling matches on the same field and operator into one multi-value :class:`Match`.
+
+    Sigma value lists arrive from pySigma as one OR (``|all``: one AND) of single-value leaves;
+    folding them back keeps the IR close to the rule as written and lets engines use IN-lists.
+    """
+    linking_all = isinstance(node, And)
+    out: list[Expr] = []
+    index: dict[tuple[Any, ...], int] = {}
+    for arg in node.args:
+        if isinstance(arg, type(node)):  # flatten nested same-kind nodes
+            args: tuple[Expr, ...] = arg.args
+        else:
+            args = (arg,)
+        for a in args:
+            key = _merge_key(a)
+            if key is not None and key in index:
+                prev = out[index[key]]
+                assert isinstance(prev, Match) and isinstance(a, Match)
+                out[index[key]] = Match(
+                    prev.field,
+                    prev.op,
+                    prev.values + a.values,
+                    all=linking_all,
+                    cased=prev.cased,
+                    regex_flags=prev.regex_flags,
+                    modifiers=prev.modifiers,
+                )
+            else:
+                if key is not None:
+                    index[key] = len(out)
+                out.append(a)
+    if len(out) == 1:
+        return out[0]
+    return And(tuple(out)) if linking_all else Or(tuple(out))
+
+
+def _merge_key(e: Expr) -> tuple[Any, ...] | None:
+    if not isinstance(e, Match) or len(e.values) != 1 or e.op in ("null", "exists"):
+        return None
+    return (e.field, e.op, e.cased, e.regex_flags, e.modifiers)
