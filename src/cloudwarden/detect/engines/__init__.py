@@ -1,0 +1,1 @@
+"""Engines that run the rule IR over events: streaming (Python closures) and batch (SQL)."""
