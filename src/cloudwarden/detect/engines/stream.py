@@ -1,0 +1,282 @@
+"""Streaming engine: the rules' compiled closures, indexed by ``eventSource`` / ``eventName``.
+
+Each rule's detection is compiled once by the reference evaluator
+(:func:`cloudwarden.detect.rules.evaluate.compile_expr`), so the semantics are the
+evaluator's by construction; this module only decides *which* rules to run for an event.
+
+**The index.** :func:`index_keys` walks a rule's expression and returns the
+``(eventSource, eventName)`` constraints that *every* match of the rule satisfies, as a set
+of lower-cased pairs in which ``None`` means "any value":
+
+* a :class:`~cloudwarden.detect.rules.ir.Match` ``equals`` (not ``all``) with string values
+  on ``eventSource`` or ``eventName`` restricts the field to those values (compared
+  case-insensitively, as Sigma does; a ``cased`` match is a fortiori restricted to the same
+  lower-cased values);
+* an ``And`` restricts to the intersection of the restrictions of its children (children that
+  do not restrict are ignored); an ``Or`` to the union, but only if *every* branch restricts;
+* anything else (``Not``, keywords, other operators or fields) does not restrict.
+
+A rule with no restriction is evaluated on every event (the "always" bucket); a rule whose
+restrictions contradict each other (``eventName`` both ``A`` and ``B``) can never match and is
+never evaluated on the fast path.
+
+**Per event.** When the record's ``eventSource`` and ``eventName`` are strings or absent (or
+``null``), the candidates are the rules indexed under ``(source, name)``, ``(source, *)``,
+``(*, name)`` and the always bucket, in rule order, cached per distinct pair. Any other shape
+(a list, a number, an object) is rare and takes the slow path: every rule is evaluated, so
+the outcome is exactly the reference evaluator's in all cases.
+
+**Guards.** A rule of the always bucket that requires a case-insensitive string equality on
+some other field (``userIdentity.type: Root``) is wrapped in a cheap pre-check of that one
+value (:func:`guard_of`); it only ever skips events the rule cannot match, and defers to the
+compiled predicate whenever the value is not a plain string or absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from cloudwarden.detect.rules.evaluate import Predicate, compile_expr
+from cloudwarden.detect.rules.ir import And, Expr, Match, Or, Rule
+from cloudwarden.detect.sources.model import Event
+
+__all__ = ["INDEX_FIELDS", "IndexKey", "RuleHit", "StreamEngine", "guard_of", "index_keys"]
+
+SOURCE_FIELD = "eventSource"
+NAME_FIELD = "eventName"
+INDEX_FIELDS: tuple[str, str] = (SOURCE_FIELD, NAME_FIELD)
+
+IndexKey = tuple[str | None, str | None]
+"""``(eventSource, eventName)``, lower-cased; ``None`` places no constraint on that field."""
+
+_MAX_KEYS = 4096  # a restriction larger than this is not worth indexing (and bounds the walk)
+_CACHE_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule matching one event. ``event_id`` is CloudTrail's ``eventID`` (or the event key)."""
+
+    rule: Rule
+    event_id: str | None
+    event: Event | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+
+def index_keys(expr: Expr) -> frozenset[IndexKey] | None:
+    """The ``(eventSource, eventName)`` pairs every match of ``expr`` must have; ``None``: any.
+
+    An empty set means the expression cannot match any event whose ``eventSource`` and
+    ``eventName`` are strings or absent.
+    """
+    if isinstance(expr, Match):
+        return _match_keys(expr)
+    if isinstance(expr, And):
+        result: frozenset[IndexKey] | None = None
+        for arg in expr.args:
+            keys = index_keys(arg)
+            if keys is None:
+                continue
+            result = keys if result is None else _intersect(result, keys)
+            if result is not None and len(result) > _MAX_KEYS:
+                return None
+        return result
+    if isinstance(expr, Or):
+        union: set[IndexKey] = set()
+        for arg in expr.args:
+            keys = index_keys(arg)
+            if keys is None:
+                return None
+            union |= keys
+            if len(union) > _MAX_KEYS:
+                return None
+        return frozenset(union)
+    return None  # Not, Keyword
+
+
+def _match_keys(m: Match) -> frozenset[IndexKey] | None:
+    if m.field not in INDEX_FIELDS or m.op != "equals" or m.all or not m.values:
+        return None
+    if not all(isinstance(v, str) for v in m.values):
+        return None
+    lowered = {str(v).lower() for v in m.values}
+    if m.field == SOURCE_FIELD:
+        return frozenset((v, None) for v in lowered)
+    return frozenset((None, v) for v in lowered)
+
+
+def _intersect(a: frozenset[IndexKey], b: frozenset[IndexKey]) -> frozenset[IndexKey]:
+    out: set[IndexKey] = set()
+    for (s1, n1), (s2, n2) in product(a, b):
+        if s1 is not None and s2 is not None and s1 != s2:
+            continue
+        if n1 is not None and n2 is not None and n1 != n2:
+            continue
+        out.add((s1 if s1 is not None else s2, n1 if n1 is not None else n2))
+    return frozenset(out)
+
+
+_MISSING = object()
+_UNKNOWN = object()
+
+
+def guard_of(expr: Expr) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The required case-insensitive string equalities of an And (or bare Match): field, values.
+
+    Used as cheap *necessary* conditions for rules that the index cannot restrict: when the
+    event's value is plainly a string (or absent) and not among the values, the rule cannot
+    match; in every other case the rule's compiled predicate decides.
+    """
+    conjuncts = expr.args if isinstance(expr, And) else (expr,)
+    return tuple(
+        (c.field, frozenset(str(v).lower() for v in c.values))
+        for c in conjuncts
+        if isinstance(c, Match)
+        and c.op == "equals"
+        and not c.all
+        and not c.cased
+        and c.values
+        and all(isinstance(v, str) for v in c.values)
+    )
+
+
+def _plain_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
+    """The string at a dotted path when the path is plain nested dicts, else a marker.
+
+    ``_MISSING``: the evaluator reaches no value (or only ``null``); ``_UNKNOWN``: a list, a
+    literal dotted key or a non-string value is involved, so only the evaluator can tell.
+    """
+    parts = tuple(field.split("."))
+    n = len(parts)
+    # at level i the evaluator tries the literal dotted keys parts[i:j] (j > i + 1) first
+    steps = tuple(
+        (parts[i], tuple(".".join(parts[i:j]) for j in range(n, i + 1, -1))) for i in range(n)
+    )
+
+    def get(event: Mapping[str, Any]) -> object:
+        obj: Any = event
+        for key, dotted in steps:
+            if type(obj) is not dict:
+                return _UNKNOWN
+            for d in dotted:
+                if d in obj:
+                    return _UNKNOWN
+            obj = obj.get(key, _MISSING)
+            if obj is _MISSING:
+                return _MISSING
+        if obj is None:
+            return _MISSING
+        return obj if type(obj) is str else _UNKNOWN
+
+    return get
+
+
+def _guarded(pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...]) -> Predicate:
+    checks = tuple((_plain_getter(field), wanted) for field, wanted in guards)
+
+    def guarded(event: Mapping[str, Any]) -> bool:
+        for get, wanted in checks:
+            v = get(event)
+            if v is _MISSING or (type(v) is str and v.lower() not in wanted):
+                return False
+        return pred(event)
+
+    return guarded
+
+
+_Candidates = tuple[tuple[Rule, Predicate], ...]
+
+
+class StreamEngine:
+    """Evaluates rules on events one at a time, running only the rules an event can match."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self._compiled: _Candidates = tuple((r, compile_expr(r.detection)) for r in self.rules)
+        self.keys: tuple[frozenset[IndexKey] | None, ...] = tuple(
+            index_keys(r.detection) for r in self.rules
+        )
+        self._by_pair: dict[tuple[str, str], list[int]] = {}
+        self._by_source: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for i, keys in enumerate(self.keys):
+            if keys is None:
+                self._always.append(i)
+                continue
+            for s, n in keys:
+                if s is not None and n is not None:
+                    self._by_pair.setdefault((s, n), []).append(i)
+                elif s is not None:
+                    self._by_source.setdefault(s, []).append(i)
+                elif n is not None:
+                    self._by_name.setdefault(n, []).append(i)
+                else:  # (None, None) cannot arise from index_keys, but would mean "any"
+                    self._always.append(i)
+        always = set(self._always)
+        self._compiled = tuple(
+            (rule, _guarded(pred, g) if i in always and (g := guard_of(rule.detection)) else pred)
+            for i, (rule, pred) in enumerate(self._compiled)
+        )
+        self._cache: dict[tuple[Any, Any], _Candidates] = {}
+
+    @property
+    def always(self) -> tuple[Rule, ...]:
+        """The rules evaluated on every event (no eventSource/eventName restriction)."""
+        return tuple(self.rules[i] for i in dict.fromkeys(self._always))
+
+    def candidates(self, event_source: Any, event_name: Any) -> Sequence[tuple[Rule, Predicate]]:
+        """The rules (with their predicates) to evaluate for an event with these two values."""
+        key = (event_source, event_name)
+        try:
+            return self._cache[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable value (list, dict)
+            pass
+        s_ok = event_source is None or isinstance(event_source, str)
+        n_ok = event_name is None or isinstance(event_name, str)
+        if not (s_ok and n_ok):
+            return self._compiled  # slow path: anything but a string or absent
+        s = event_source.lower() if event_source is not None else None
+        n = event_name.lower() if event_name is not None else None
+        chosen: set[int] = set(self._always)
+        if s is not None:
+            chosen.update(self._by_source.get(s, ()))
+        if n is not None:
+            chosen.update(self._by_name.get(n, ()))
+        if s is not None and n is not None:
+            chosen.update(self._by_pair.get((s, n), ()))
+        result = tuple(self._compiled[i] for i in sorted(chosen))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = result
+        return result
+
+    def process(self, record: Mapping[str, Any], event: Event | None = None) -> list[RuleHit]:
+        """The rules ``record`` (a CloudTrail record, or any field mapping) matches, in rule order.
+
+        Hits carry ``event.key`` when ``event`` is given, else the record's ``eventID``.
+        """
+        event_id: str | None
+        if event is not None:
+            event_id = event.key
+        else:
+            raw_id = record.get("eventID")
+            event_id = None if raw_id is None else str(raw_id)
+        cands = self.candidates(record.get(SOURCE_FIELD), record.get(NAME_FIELD))
+        return [RuleHit(rule, event_id, event) for rule, pred in cands if pred(record)]
+
+    def run(self, events: Iterable[Event]) -> Iterator[RuleHit]:
+        """Hits for a stream of events, as they arrive.
+
+        A CloudTrail event is matched on its original record (``raw``); a text-log event
+        (VPC Flow, S3 access), whose ``raw`` is the line, on its promoted ``fields``.
+        """
+        for event in events:
+            record = event.raw if isinstance(event.raw, dict) else event.fields
+            yield from self.process(record, event)
