@@ -14,6 +14,7 @@ import typer
 
 from cloudwarden.cli import controls as controls_cmd
 from cloudwarden.cli import demo as demo_cmd
+from cloudwarden.cli import detect as detect_cmd
 from cloudwarden.cli import findings as findings_cmd
 from cloudwarden.cli import lab as lab_cmd
 from cloudwarden.cli import scan as scan_cmd
@@ -33,6 +34,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("controls")(controls_cmd.controls)
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(findings_cmd.app, name="findings")
+app.add_typer(detect_cmd.app, name="detect")
 
 
 def _register_optional() -> None:

@@ -139,7 +139,8 @@ def _attribution(path: Path) -> str:
     """DRL 1.1 asks for the author (on the rule) and a link to the rule set it comes from."""
     for folder in path.parents:
         if (folder / "SOURCE.md").is_file():
-            return f"Sigma rule from {SIGMAHQ_URL} ({SIGMA_LICENSE}); see {folder / 'SOURCE.md'}"
+            # no local path: the text travels with alerts to other machines
+            return f"Sigma rule from {SIGMAHQ_URL} ({SIGMA_LICENSE})"
     return f"Sigma rule ({SIGMA_LICENSE} if taken from {SIGMAHQ_URL})"
 
 

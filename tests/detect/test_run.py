@@ -1,0 +1,211 @@
+"""``run_detection``: alerts per (rule, event) hit, both engines alike, Findings from alerts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cloudwarden.detect.rules import Match, Not, Rule, builtin_sigma_rules
+from cloudwarden.detect.run import (
+    alerts_to_findings,
+    rule_fields,
+    rule_kinds,
+    run_detection,
+    severity_of,
+)
+from cloudwarden.detect.sources import SourceError
+from cloudwarden.model import Area, FindingSource, Severity, Status
+
+STOP_LOGGING_RULE = "4db60cc0-36fb-42b7-9b58-a5b53019fb74"  # AWS CloudTrail Important Change
+NO_MFA_RULE = "77caf516-34e5-4df9-b4db-20744fea0a60"  # Successful Console Login Without MFA
+
+ACCOUNT = "111122223333"
+
+
+def _ident(user: str) -> dict[str, str]:
+    return {
+        "type": "IAMUser",
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/{user}",
+        "accountId": ACCOUNT,
+        "userName": user,
+    }
+
+
+def _record(
+    event_id: str, minute: int, source: str, name: str, **extra: object
+) -> dict[str, object]:
+    return {
+        "eventVersion": "1.08",
+        "eventID": event_id,
+        "eventTime": f"2026-11-01T10:{minute:02d}:00Z",
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": extra.pop("region", "eu-west-1"),
+        "sourceIPAddress": "203.0.113.5",
+        "recipientAccountId": ACCOUNT,
+        "userIdentity": _ident(str(extra.pop("user", "bob"))),
+        **extra,
+    }
+
+
+def write_trail(folder: Path) -> Path:
+    """StopLogging, a ConsoleLogin without MFA, benign events and one broken line."""
+    records = [
+        _record("e-benign-get", 0, "s3.amazonaws.com", "GetObject"),
+        _record(
+            "e-stop",
+            1,
+            "cloudtrail.amazonaws.com",
+            "StopLogging",
+            user="mallory",
+            requestParameters={"name": "main"},
+        ),
+        _record(
+            "e-login",
+            2,
+            "signin.amazonaws.com",
+            "ConsoleLogin",
+            region="us-east-1",
+            responseElements={"ConsoleLogin": "Success"},
+            additionalEventData={"MFAUsed": "No"},
+        ),
+        _record(
+            "e-login-mfa",
+            3,
+            "signin.amazonaws.com",
+            "ConsoleLogin",
+            region="us-east-1",
+            user="alice",
+            responseElements={"ConsoleLogin": "Success"},
+            additionalEventData={"MFAUsed": "Yes"},
+        ),
+        _record("e-benign-list", 4, "ec2.amazonaws.com", "DescribeInstances"),
+    ]
+    path = folder / "trail.jsonl"
+    lines = [json.dumps(r) for r in records] + ["this is not json"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def builtin() -> tuple[Rule, ...]:
+    return builtin_sigma_rules().rules
+
+
+@pytest.mark.parametrize("engine", ["stream", "batch"])
+def test_alerts_for_stoplogging_and_console_login_without_mfa(
+    tmp_path: Path, builtin: tuple[Rule, ...], engine: str
+) -> None:
+    trail = write_trail(tmp_path)
+    result = run_detection([str(trail)], builtin, engine=engine)  # type: ignore[arg-type]
+    hits = [(a.rule_id, a.event_id) for a in result.alerts]
+    assert hits == [(STOP_LOGGING_RULE, "e-stop"), (NO_MFA_RULE, "e-login")]
+    assert result.stats.total_events == 5
+    assert result.stats.unparseable == 1
+    stop, login = result.alerts
+    assert stop.account == ACCOUNT and stop.region == "eu-west-1"
+    assert login.region == "us-east-1"
+    assert stop.event_time.isoformat() == "2026-11-01T10:01:00+00:00"
+    assert login.severity is Severity.MEDIUM
+    assert login.attack == ("T1078.004",)
+    assert stop.author and stop.license == "DRL-1.1"
+    assert "https://github.com/SigmaHQ/sigma" in stop.rule_source
+    assert result.by_rule() == {STOP_LOGGING_RULE: 1, NO_MFA_RULE: 1}
+
+
+def test_both_engines_produce_the_same_alerts(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
+    trail = write_trail(tmp_path)
+    stream = run_detection([str(trail), str(tmp_path)], builtin, engine="stream")
+    batch = run_detection([str(trail), str(tmp_path)], builtin, engine="batch")
+    assert [a.to_dict() for a in stream.alerts] == [a.to_dict() for a in batch.alerts]
+    assert len(stream.alerts) == 4  # the file read twice: directly and through its folder
+
+
+def test_alert_record_is_json_with_attribution(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
+    trail = write_trail(tmp_path)
+    alert = run_detection([str(trail)], builtin).alerts[0]
+    record = json.loads(json.dumps(alert.to_dict()))
+    assert set(record) >= {
+        "rule_id",
+        "title",
+        "severity",
+        "attack",
+        "event_id",
+        "event_time",
+        "account",
+        "region",
+        "author",
+        "rule_source",
+        "license",
+        "rule_set_url",
+    }
+    assert record["event_id"] == "e-stop"
+    assert record["severity"] == "medium"
+    assert record["author"] == alert.author != ""
+    assert record["rule_set_url"] == "https://github.com/SigmaHQ/sigma"
+
+
+def test_findings_from_alerts(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
+    trail = write_trail(tmp_path)
+    alerts = run_detection([str(trail), str(trail)], builtin).alerts
+    findings = alerts_to_findings(alerts)
+    assert len(findings) == 2  # grouped per rule, account and region
+    by_rule = {f.source_id: f for f in findings}
+    stop = by_rule[STOP_LOGGING_RULE]
+    assert stop.source is FindingSource.RULE
+    assert stop.status is Status.FAIL
+    assert stop.area is Area.DETECTION
+    assert stop.evidence["event_ids"] == ["e-stop", "e-stop"]
+    assert stop.evidence["author"]
+    assert stop.account == ACCOUNT and stop.region == "eu-west-1"
+    assert alerts_to_findings(alerts)[0].id == findings[0].id  # stable across runs
+
+
+def test_missing_source_raises(builtin: tuple[Rule, ...], tmp_path: Path) -> None:
+    with pytest.raises(SourceError):
+        run_detection([str(tmp_path / "nope")], builtin)
+
+
+def test_unknown_engine_rejected(builtin: tuple[Rule, ...]) -> None:
+    with pytest.raises(ValueError, match="unknown engine"):
+        run_detection([], builtin, engine="spark")  # type: ignore[arg-type]
+
+
+def test_cloudtrail_rules_do_not_run_on_flow_logs(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.log"
+    flow.write_text(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+        "start end action log-status\n"
+        "2 111122223333 eni-1 10.0.0.1 198.51.100.7 44444 3333 6 10 840 1700000000 1700000060 "
+        "ACCEPT OK\n"
+    )
+    only_not = Rule(
+        id="ct-not",
+        title="not a GetObject",
+        detection=Not(Match("eventName", "equals", ("GetObject",))),
+        service="cloudtrail",
+    )
+    any_kind = Rule(id="any", title="port 3333", detection=Match("dstport", "equals", (3333,)))
+    for engine in ("stream", "batch"):
+        result = run_detection([str(flow)], [only_not, any_kind], engine=engine)
+        assert [(a.rule_id, a.event_kind, a.account) for a in result.alerts] == [
+            ("any", "vpcflow", ACCOUNT)
+        ]
+
+
+def test_rule_metadata_helpers() -> None:
+    rule = Rule(
+        id="r",
+        title="t",
+        detection=Not(Match("a.b", "fieldref", ("c",))),
+        level="critical",
+        service="cloudtrail",
+    )
+    assert rule_fields(rule) == ("a.b", "c")
+    assert rule_kinds(rule) == frozenset({"cloudtrail"})
+    assert rule_kinds(Rule(id="x", title="x", detection=rule.detection)) is None
+    assert severity_of("critical") is Severity.CRITICAL
+    assert severity_of("informational") is Severity.INFORMATIONAL
+    assert severity_of("bogus") is Severity.MEDIUM
