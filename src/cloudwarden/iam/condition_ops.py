@@ -55,7 +55,9 @@ class OperatorSpec:
 
 
 def _joined(segments: Segments) -> str:
-    return "".join(text for text, _ in segments)
+    if len(segments) == 1:
+        return segments[0][0]
+    return "".join([text for text, _ in segments])
 
 
 def _like_regex(segments: Segments) -> re.Pattern[str] | GlobPattern:

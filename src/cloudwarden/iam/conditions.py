@@ -172,7 +172,7 @@ def _prepared(operator: str, raw: str) -> tuple[Any, str]:
 def _parse_value(
     spec: OperatorSpec, raw: str, variables: bool, path: str, problems: list[PolicyProblem]
 ) -> ConditionValue | None:
-    template = parse_template(raw) if (variables and spec.variables) else None
+    template = parse_template(raw) if (variables and spec.variables and "${" in raw) else None
     if template is not None:
         return ConditionValue(raw, template, None)
     prepared, error = _prepared(spec.name, raw)

@@ -16,12 +16,13 @@ from cloudwarden.iam.conditions import ConditionClause, Lookup, clause_holds
 from cloudwarden.iam.explain import DecisionValue, LayerExplanation, StatementResult
 from cloudwarden.iam.logic import LAYERS, Results, combine, resource_policy_required
 from cloudwarden.iam.matching import GrantKind
+from cloudwarden.iam.principals import PrincipalInfo
 from cloudwarden.iam.request import Request, RequestContext
 
 if TYPE_CHECKING:
     from cloudwarden.iam.evaluate import CompiledPolicySet
 
-__all__ = ["Plan", "build_plan", "explain_decide", "fast_decide"]
+__all__ = ["Plan", "build_plan", "explain_decide", "fast_decide", "table_verdict"]
 
 SCP, RCP, RESOURCE, IDENTITY, BOUNDARY, SESSION = range(6)
 # (layer bit, layer code, organisation level, statement) per candidate statement
@@ -64,13 +65,52 @@ def build_plan(c: CompiledPolicySet, action: str) -> Plan:
 def _verdict(
     c: CompiledPolicySet, ctx: RequestContext, scp_allow: int, results: Results, active: int
 ) -> tuple[DecisionValue, str]:
+    return _levels_verdict(
+        len(c.scp_levels or ()), ctx.principal, ctx.same_account, scp_allow, results, active
+    )
+
+
+def _levels_verdict(
+    levels: int,
+    who: PrincipalInfo,
+    same_account: bool,
+    scp_allow: int,
+    results: Results,
+    active: int,
+) -> tuple[DecisionValue, str]:
     """SCP levels first, then the decision table of ``cloudwarden.iam.logic``."""
-    if active & (1 << SCP):
-        levels = len(c.scp_levels or ())
-        if scp_allow != (1 << levels) - 1:
-            gap = next(i for i in range(levels) if not scp_allow & (1 << i))
-            return "implicit_deny", f"no SCP Allow at organisation level {gap}"
-    return combine(ctx.principal, ctx.same_account, results)
+    if active & (1 << SCP) and scp_allow != (1 << levels) - 1:
+        gap = next(i for i in range(levels) if not scp_allow & (1 << i))
+        return "implicit_deny", f"no SCP Allow at organisation level {gap}"
+    return combine(who, same_account, results)
+
+
+_TABLE_LIMIT = 8192
+_table: dict[tuple[object, ...], tuple[DecisionValue, str]] = {}
+
+
+def table_verdict(
+    who: PrincipalInfo,
+    same_account: bool,
+    active: int,
+    allows: int,
+    scp_allow: int,
+    scp_levels: int,
+    grant: GrantKind | None,
+    required: str | None,
+) -> tuple[DecisionValue, str]:
+    """The decision once no Deny applied, from the layer results alone (for callers that
+    have no ``CompiledPolicySet``); cached by its inputs, which include only the kind of
+    principal (the decision table never reads its name)."""
+    key = (who.kind, same_account, active, allows, scp_allow, scp_levels, grant, required)
+    verdict = _table.get(key)
+    if verdict is None:
+        results = _results(active, allows, grant, required)
+        verdict = _levels_verdict(scp_levels, who, same_account, scp_allow, results, active)
+        if len(_table) >= _TABLE_LIMIT:
+            _table.clear()
+        _table[key] = verdict
+    return verdict
 
 
 _DENY_REASONS = {code: f"explicit Deny in {_LABELS[name]}" for code, name in enumerate(LAYERS)}

@@ -47,44 +47,53 @@ class Literal:
 TemplatePart = str | Variable | Literal
 Template = tuple[TemplatePart, ...]
 
-_VAR_RE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 _DEFAULT_RE = re.compile(r"^\s*([^,]+?)\s*,\s*'([^']*)'\s*$")
+
+
+@lru_cache(maxsize=1024)
+def _variable(key: str) -> Variable:
+    return Variable(key, None)
 
 
 def _parse_inner(inner: str) -> Variable | Literal | None:
     stripped = inner.strip()
     if stripped in _ESCAPES:
         return Literal(_ESCAPES[stripped])
-    with_default = _DEFAULT_RE.match(inner)
-    if with_default:
-        return Variable(with_default.group(1).lower(), with_default.group(2))
-    if not stripped or "," in stripped or " " in stripped:
+    if "," in inner:
+        with_default = _DEFAULT_RE.match(inner)
+        if with_default:
+            return Variable(with_default.group(1).lower(), with_default.group(2))
         return None
-    return Variable(stripped.lower(), None)
+    if not stripped or " " in stripped:
+        return None
+    return _variable(stripped.lower())
 
 
 @lru_cache(maxsize=65536)
 def parse_template(text: str) -> Template | None:
     """Split ``text`` into literal policy text and placeholders; ``None`` if it has none.
 
-    Malformed placeholders (``${}``, ``${a b}``) stay as plain policy text.
+    A placeholder runs from ``${`` to the next ``}``. Malformed placeholders (``${}``,
+    ``${a b}``) stay as plain policy text.
     """
-    if "${" not in text:
+    start = text.find("${")
+    if start < 0:
         return None
     parts: list[TemplatePart] = []
     pos = 0
-    found = False
-    for m in _VAR_RE.finditer(text):
-        part = _parse_inner(m.group(1))
-        if part is None:
-            continue
-        found = True
-        if m.start() > pos:
-            parts.append(text[pos : m.start()])
-        parts.append(part)
-        pos = m.end()
-    if not found:
+    while start >= 0:
+        end = text.find("}", start + 2)
+        if end < 0:
+            break
+        part = _parse_inner(text[start + 2 : end])
+        if part is not None:
+            if start > pos:
+                parts.append(text[pos:start])
+            parts.append(part)
+            pos = end + 1
+        start = text.find("${", end + 1)
+    if not parts:
         return None
     if pos < len(text):
         parts.append(text[pos:])
@@ -115,6 +124,14 @@ def parse_resource_template(text: str) -> Template | None:
 
 def _last_part_start(text: str) -> int | None:
     """Index just after the fifth ARN colon; colons inside ``${...}`` do not count."""
+    pos = -1
+    for _ in range(_ARN_FIXED_PARTS):
+        pos = text.find(":", pos + 1)
+        if pos < 0:
+            break
+    else:
+        if "${" not in text[:pos]:  # no placeholder before it: the usual case
+            return pos + 1
     colons = 0
     pos = 0
     while pos < len(text):

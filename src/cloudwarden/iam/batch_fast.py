@@ -1,0 +1,805 @@
+"""Batch lines decided in one pass over their decoded JSON, without compiling their policies.
+
+A batch line carries its own policies and asks about one request, so almost everything a
+``CompiledPolicySet`` prepares (statement objects, per-service indexes, regexes, plans,
+decision caches) is built to be used once. ``decide_fast`` does the same evaluation as
+``cloudwarden.iam.decide.fast_decide`` directly on the dicts ``orjson`` decoded:
+
+1. It checks the request fields and every policy of the line with a conservative
+   validator: it accepts only documents that ``parse_policy`` accepts, and returns
+   ``None`` for anything else (and for any surprise), so that the caller runs the
+   reference path, which reports the located error exactly as before (or decides the
+   line, when the validator was only being careful). A malformed policy anywhere in the
+   line therefore still yields that line's error, never a decision.
+2. While checking, it keeps the statements whose ``Action`` / ``NotAction`` matches the
+   request's action, in the order of the reference plan (SCP levels, RCP levels, the
+   resource-based policy, identity, boundary, session). Action patterns are matched once
+   per (action, pattern) and remembered, since lines repeat them even when their
+   policies differ.
+3. It decides over those statements as ``fast_decide`` does: ``Resource`` (exact, prefix
+   and ``*`` globs matched without regexes), then ``Principal`` for the resource-based
+   and RCP layers, then ``Condition``, parsed only for the statements that get that far;
+   the first applicable ``Deny`` ends it. Layer applicability (``layer_notes``) and the
+   decision table (``combine``) are the reference ones, cached by their inputs.
+
+``tests/iam/test_iam_batch_fast.py`` checks that this path and the reference path give
+the same decision on generated lines, and that lines this path declines fall back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from cloudwarden.iam.batch_policies import POLICY_FIELDS
+from cloudwarden.iam.catalog import rcp_supported_services
+from cloudwarden.iam.compiled import _matcher, _segments_regex
+from cloudwarden.iam.condition_ops import Family
+from cloudwarden.iam.conditions import (
+    ConditionClause,
+    _clause,
+    _clauses,
+    _operator,
+    _prepared,
+    clause_holds,
+    json_scalar_text,
+    parse_condition_block,
+)
+from cloudwarden.iam.decide import (
+    BOUNDARY,
+    IDENTITY,
+    RCP,
+    RESOURCE,
+    SCP,
+    SESSION,
+    _all_hold,
+    table_verdict,
+)
+from cloudwarden.iam.errors import PolicyProblem
+from cloudwarden.iam.explain import DecisionValue
+from cloudwarden.iam.logic import LAYERS, LayerFlags, layer_notes, resource_policy_required
+from cloudwarden.iam.matching import (
+    GrantKind,
+    PrincipalMatcher,
+    compile_actions,
+    compile_arn_patterns,
+)
+from cloudwarden.iam.policy import VERSION_2012, _principal
+from cloudwarden.iam.principals import PrincipalInfo
+from cloudwarden.iam.request import Request, RequestContext
+from cloudwarden.iam.variables import (
+    Literal,
+    Template,
+    _lookup,
+    parse_resource_template,
+    parse_template,
+    resolve_segments,
+)
+
+__all__ = ["context_values", "decide_fast"]
+
+Lookup = Callable[[str], "str | list[str] | None"]
+# (layer code, organisation level, statement, variables active, Deny, Resource or
+# NotResource value (None: every resource passes), NotResource, Condition: None, the
+# checked block, or its parsed clauses)
+Candidate = tuple[int, int, dict[str, Any], bool, bool, Any, bool, Any]
+# has SCPs, RCPs, a resource policy, a boundary, a session policy; principal in the
+# management account; resource in the management account (None: as the principal's)
+Flags = tuple[bool, bool, bool, bool, bool, bool, bool | None]
+
+_LIMIT = 4096
+_LINE_KEYS = frozenset({"id", "principal", "action", "resource", "context"} | POLICY_FIELDS)
+_POLICY_KEYS = frozenset({"Version", "Id", "Statement"})
+_PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
+# Families whose policy values cannot fail to prepare (any string is a valid operand):
+# their values need only be JSON scalars. The others are prepared (and cached) to check.
+_ANY_TEXT = frozenset({Family.STRING, Family.ARN, Family.BOOL})
+_BOUNDARY_BIT = 1 << BOUNDARY
+_PRINCIPAL_LAYERS = (1 << RESOURCE) | (1 << RCP)
+
+
+class _Decline(Exception):
+    """The fast path cannot vouch for this line; the reference path takes it."""
+
+
+# -- action matching ------------------------------------------------------------------
+# request action (lower-cased) -> {pattern as written -> whether it matches}; a pattern
+# is stored only once it has been checked as a valid Action element value.
+_action_hits: dict[str, dict[str, bool]] = {}
+
+
+def _star_match(pieces: list[str], text: str) -> bool:
+    """``text`` against a glob split on ``*`` (``"a*b*c"`` -> ``["a", "b", "c"]``)."""
+    if len(pieces) == 1:
+        return text == pieces[0]
+    first = pieces[0]
+    last = pieces[-1]
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos = len(first)
+    for middle in pieces[1:-1]:
+        if middle:
+            found = text.find(middle, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(middle)
+    return True
+
+
+def _learn_action(hits: dict[str, bool], pattern: object, action: str) -> bool:
+    if type(pattern) is not str or not pattern or (":" not in pattern and pattern != "*"):
+        raise _Decline
+    if "?" in pattern or not (pattern.isascii() and action.isascii()):
+        hit = compile_actions((pattern,)).fullmatch(action) is not None
+    else:  # ASCII: case-insensitive is lower-casing, and '*' alone needs no regex
+        hit = _star_match(pattern.lower().split("*"), action)
+    if len(hits) >= _LIMIT:
+        hits.clear()
+    hits[pattern] = hit
+    return hit
+
+
+def _hits_for(action: str) -> dict[str, bool]:
+    hits = _action_hits.get(action)
+    if hits is None:
+        if len(_action_hits) >= _LIMIT:
+            _action_hits.clear()
+        hits = _action_hits[action] = {}
+    return hits
+
+
+# -- validation -----------------------------------------------------------------------
+def _check_strings(value: object) -> None:
+    """A non-empty string or a non-empty list of non-empty strings (``_strings``)."""
+    if type(value) is str:
+        if value:
+            return
+        raise _Decline
+    if type(value) is not list or not value:
+        raise _Decline
+    for item in value:
+        if type(item) is not str or not item:
+            raise _Decline
+
+
+def _check_principal(value: object) -> None:
+    if value == "*":
+        return
+    if type(value) is not dict:
+        raise _Decline
+    for key, item in value.items():
+        if key not in _PRINCIPAL_TYPES:
+            raise _Decline
+        _check_strings(item)
+
+
+# operator name as written -> the operator's name when its values must be prepared to be
+# checked, "" when any scalar will do
+_operators: dict[str, str] = {}
+
+
+def _learn_operator(name: object) -> str:
+    if type(name) is not str:
+        raise _Decline
+    spec, _, _, error = _operator(name)
+    if spec is None or error:
+        raise _Decline
+    checked = "" if spec.family in _ANY_TEXT else spec.name
+    if len(_operators) >= _LIMIT:
+        _operators.clear()
+    _operators[name] = checked
+    return checked
+
+
+def _check_value(item: object, checked: str) -> None:
+    """One condition value: a JSON scalar, and a valid operand when ``checked`` names an
+    operator whose operands can be invalid (``conditions._parse_value``)."""
+    if type(item) is str:
+        text: str | None = item
+    elif type(item) is bool or type(item) is int or type(item) is float:
+        text = json_scalar_text(item)
+    else:
+        raise _Decline
+    if checked and (text is None or _prepared(checked, text)[1]):
+        raise _Decline
+
+
+def _check_condition(block: object) -> None:
+    """Check a Condition block as ``parse_condition_block`` would."""
+    if type(block) is not dict:
+        raise _Decline
+    for name, keys in block.items():
+        checked = _operators.get(name)
+        if checked is None:
+            checked = _learn_operator(name)
+        if type(keys) is not dict:
+            raise _Decline
+        for value in keys.values():
+            if type(value) is str:
+                if checked:
+                    _check_value(value, checked)
+            elif type(value) is list:
+                for item in value:
+                    if checked or type(item) is not str:
+                        _check_value(item, checked)
+            else:
+                _check_value(value, checked)
+
+
+def _document(doc: object) -> tuple[bool, list[Any]]:
+    """Check a policy's top level as ``parse_policy`` would: its variables flag and its
+    statements (checked by ``_scan``)."""
+    if type(doc) is str:
+        doc = orjson.loads(doc)
+    if type(doc) is not dict or not _POLICY_KEYS.issuperset(doc):
+        raise _Decline
+    version = doc.get("Version")
+    if version == VERSION_2012:
+        variables = True
+    elif version is None or version == "2008-10-17":
+        variables = False
+    else:
+        raise _Decline
+    policy_id = doc.get("Id")
+    if policy_id is not None and type(policy_id) is not str:
+        raise _Decline
+    if "Statement" not in doc:
+        raise _Decline
+    body = doc["Statement"]
+    return variables, body if type(body) is list else [body]
+
+
+def _scan(
+    body: list[Any],
+    variables: bool,
+    code: int,
+    level: int,
+    hits: dict[str, bool] | None,
+    action: str,
+    out: list[Candidate],
+) -> None:
+    """Check each statement as ``policy._statement`` would, and keep those whose Action /
+    NotAction matches ``action`` (every statement when ``hits`` is ``None``).
+
+    Every key of a statement must be accounted for by one of the elements checked here,
+    which also rejects unknown elements, Action with NotAction, Resource with NotResource
+    and elements given as ``null``.
+    """
+    for st in body:
+        if type(st) is not dict:
+            raise _Decline
+        effect = st.get("Effect")
+        if effect == "Allow":
+            deny = False
+        elif effect == "Deny":
+            deny = True
+        else:
+            raise _Decline
+        unchecked = len(st) - 2  # Effect, and Action or NotAction
+        patterns = st.get("Action")
+        if patterns is not None:
+            negated = False
+        else:
+            patterns = st.get("NotAction")
+            if patterns is None:
+                raise _Decline
+            negated = True
+        if type(patterns) is str:
+            if ":" not in patterns and patterns != "*":
+                raise _Decline
+            if hits is None:
+                hit = True
+            else:
+                known = hits.get(patterns)
+                hit = _learn_action(hits, patterns, action) if known is None else known
+        elif type(patterns) is list and patterns:
+            hit = False
+            for pattern in patterns:
+                if type(pattern) is not str or (":" not in pattern and pattern != "*"):
+                    raise _Decline
+                if hits is not None and not hit:
+                    known = hits.get(pattern)
+                    hit = _learn_action(hits, pattern, action) if known is None else known
+        else:
+            raise _Decline
+        resources = st.get("Resource")
+        resource_negated = False
+        if resources is not None:
+            unchecked -= 1
+            if resources == "*":  # the resource check always passes
+                resources = None
+            elif type(resources) is not str or not resources:
+                _check_strings(resources)
+                if "*" in resources:
+                    resources = None
+        else:
+            resources = st.get("NotResource")
+            if resources is not None:
+                unchecked -= 1
+                if type(resources) is not str or not resources:
+                    _check_strings(resources)
+                resource_negated = True
+        if unchecked:  # Sid, Principal or NotPrincipal, Condition, and nothing else
+            if "Sid" in st:
+                sid = st["Sid"]
+                if sid is not None and type(sid) is not str:
+                    raise _Decline
+                unchecked -= 1
+            if "Principal" in st:
+                if "NotPrincipal" in st:
+                    raise _Decline
+                _check_principal(st["Principal"])
+                unchecked -= 1
+            elif "NotPrincipal" in st:
+                _check_principal(st["NotPrincipal"])
+                unchecked -= 1
+            if "Condition" in st:
+                conditions = st["Condition"]
+                _check_condition(conditions)
+                unchecked -= 1
+            else:
+                conditions = None
+            if unchecked:
+                raise _Decline
+        else:
+            conditions = None
+        if hits is None or hit != negated:
+            out.append((code, level, st, variables, deny, resources, resource_negated, conditions))
+
+
+# SCP and RCP texts (``orjson`` serialisation, or the JSON text given) -> their checked
+# statements. An organisation's SCPs and RCPs are the same on every line about its
+# accounts, so each is checked once per distinct text; other policies are checked on
+# every line (serialising them would cost more than it saves when they do not repeat).
+_org_policies: dict[bytes, list[Candidate]] = {}
+
+
+def _org_policy(
+    doc: object, code: int, level: int, hits: dict[str, bool], action: str, out: list[Candidate]
+) -> None:
+    if type(doc) is dict:
+        key = orjson.dumps(doc)
+    elif type(doc) is str:
+        key = doc.encode()
+    else:
+        raise _Decline
+    statements = _org_policies.get(key)
+    if statements is None:
+        statements = _org_statements(doc)
+        if len(_org_policies) >= _LIMIT:
+            _org_policies.clear()
+        _org_policies[key] = statements
+    for _, _, st, variables, deny, resources, resource_negated, conditions in statements:
+        patterns: Any = st.get("Action")
+        negated = patterns is None
+        if negated:
+            patterns = st["NotAction"]
+        if type(patterns) is str:
+            hit = hits.get(patterns)
+            if hit is None:
+                hit = _learn_action(hits, patterns, action)
+        else:
+            hit = False
+            for pattern in patterns:
+                one = hits.get(pattern)
+                if one is None:
+                    one = _learn_action(hits, pattern, action)
+                if one:
+                    hit = True
+                    break
+        if hit != negated:
+            out.append((code, level, st, variables, deny, resources, resource_negated, conditions))
+
+
+def _org_statements(doc: object) -> list[Candidate]:
+    """Every statement of an SCP or RCP, checked, with its Condition parsed."""
+    variables, body = _document(doc)
+    checked: list[Candidate] = []
+    _scan(body, variables, -1, -1, None, "", checked)
+    statements: list[Candidate] = []
+    for item in checked:
+        conditions = item[7]
+        if conditions is not None:
+            problems: list[PolicyProblem] = []
+            conditions = parse_condition_block(conditions, "", problems, variables=variables)
+            if problems:
+                raise _Decline
+        statements.append((*item[:7], conditions))
+    return statements
+
+
+def _policy(
+    doc: object, code: int, level: int, hits: dict[str, bool], action: str, out: list[Candidate]
+) -> None:
+    """Check one policy and keep its statements whose action matches."""
+    variables, body = _document(doc)
+    _scan(body, variables, code, level, hits, action, out)
+
+
+def _policies(
+    value: object, code: int, level: int, hits: dict[str, bool], action: str, out: list[Candidate]
+) -> None:
+    if type(value) is not list:
+        raise _Decline
+    for doc in value:
+        _policy(doc, code, level, hits, action, out)
+
+
+# (SCP or RCP, text of a line's ``scps`` or ``rcps``, action) -> the candidate statements
+# of all its levels: lines about one organisation repeat both
+_org_levels: dict[tuple[int, bytes, str], list[Candidate]] = {}
+
+
+def _levels(
+    value: object, code: int, hits: dict[str, bool], action: str, out: list[Candidate]
+) -> int:
+    """Check the SCP or RCP levels of a line and keep their matching statements."""
+    if type(value) is not list:
+        raise _Decline
+    key = (code, orjson.dumps(value), action)
+    found = _org_levels.get(key)
+    if found is None:
+        found = []
+        for level, docs in enumerate(value):
+            if type(docs) is not list:
+                raise _Decline
+            for doc in docs:
+                _org_policy(doc, code, level, hits, action, found)
+        if len(_org_levels) >= _LIMIT:
+            _org_levels.clear()
+        _org_levels[key] = found
+    out.extend(found)
+    return len(value)
+
+
+# -- matching of the remaining elements -----------------------------------------------
+def _parts_match(patterns: list[str], texts: list[str]) -> bool:
+    """Colon-separated parts of an ARN pattern (``*`` wildcards) against the ARN's."""
+    for pattern, text in zip(patterns, texts, strict=True):
+        if "*" in pattern:
+            if not _star_match(pattern.split("*"), text):
+                return False
+        elif pattern != text:
+            return False
+    return True
+
+
+def _static_match(pattern: str, resource: str) -> bool:
+    """``matching.ArnPatterns([pattern]).matches(resource)`` without building it.
+
+    As ``matching.arn_regex_source`` (``swallow_short``): wildcards in the first
+    ``min(colons, 5)`` colon-separated parts stay within their part; the rest of the
+    pattern (which may contain colons) is matched as a whole.
+    """
+    if pattern == resource:
+        return True
+    if "?" in pattern:
+        return compile_arn_patterns((pattern,)).fullmatch(resource) is not None
+    star = pattern.find("*")
+    if star < 0:
+        return False
+    if star == len(pattern) - 1:
+        return resource.startswith(pattern[:-1])
+    fixed = min(pattern.count(":"), 5)
+    texts = resource.split(":", fixed)
+    return len(texts) == fixed + 1 and _parts_match(pattern.split(":", fixed), texts)
+
+
+def _template_match(head: str, tail: Template, resource: str, get: Lookup) -> bool | None:
+    """A Resource template against ``resource``, or ``None`` when one of its variables
+    cannot be resolved (``resolve_segments`` then ``compiled._segments_regex``).
+
+    ``head`` is the pattern up to and including its fifth colon, free of placeholders;
+    ``tail`` the parsed last part, whose substituted values and escapes are literal.
+    """
+    pieces = [""]  # the last part, split on its wildcards
+    for part in tail:
+        if isinstance(part, str):
+            if "?" in part:
+                return _generic_template((head, *tail), resource, get)
+            if "*" in part:
+                split = part.split("*")
+                pieces[-1] += split[0]
+                pieces.extend(split[1:])
+            else:
+                pieces[-1] += part
+        elif isinstance(part, Literal):
+            pieces[-1] += part.text
+        else:
+            value = _lookup(part, get)
+            if value is None:
+                return None
+            pieces[-1] += value
+    if "?" in head:
+        return _generic_template((head, *tail), resource, get)
+    if "*" not in head:  # the first five parts are literal: a prefix
+        return resource.startswith(head) and _star_match(pieces, resource[len(head) :])
+    texts = resource.split(":", 5)
+    return (
+        len(texts) == 6
+        and _parts_match(head.split(":", 5)[:5], texts[:5])
+        and _star_match(pieces, texts[5])
+    )
+
+
+def _generic_template(template: Template, resource: str, get: Lookup) -> bool | None:
+    segments = resolve_segments(template, get)
+    if segments is None:
+        return None
+    return _segments_regex(segments).fullmatch(resource) is not None
+
+
+def _resource_ok(value: Any, negated: bool, variables: bool, resource: str, get: Lookup) -> bool:
+    """``CompiledStatement.resource_ok``: static patterns first, then templates in order;
+    an unresolvable variable in NotResource voids the statement."""
+    templates: list[tuple[str | None, Template]] = []  # (head, tail) or (None, whole)
+    for pattern in (value,) if type(value) is str else value:
+        if variables and "${" in pattern:
+            # ``parse_resource_template``: only the part after the fifth colon (colons
+            # inside placeholders not counted) takes variables
+            parts = pattern.split(":", 5)
+            head = pattern[: len(pattern) - len(parts[-1])]
+            if len(parts) == 6 and "${" not in head:
+                tail = parse_template(parts[5])
+                if tail is not None:
+                    templates.append((head, tail))
+                    continue
+            else:
+                template = parse_resource_template(pattern)
+                if template is not None:
+                    templates.append((None, template))
+                    continue
+        if _static_match(pattern, resource):
+            return not negated
+    for head, template in templates:
+        if head is None:
+            hit = _generic_template(template, resource, get)
+        else:
+            hit = _template_match(head, template, resource, get)
+        if hit is None:
+            if negated:
+                return False
+            continue
+        if hit:
+            return not negated
+    return negated
+
+
+_STAR = PrincipalMatcher.build(wildcard=True)
+
+
+def _principal_matcher(value: Any) -> PrincipalMatcher:
+    if value == "*":
+        return _STAR
+    problems: list[PolicyProblem] = []
+    spec = _principal(value, "", problems)
+    matcher = _matcher(spec)
+    if problems or matcher is None:
+        raise _Decline
+    return matcher
+
+
+def _grant(
+    st: dict[str, Any], who: PrincipalInfo, has_boundary: bool, everyone: bool, deny: bool
+) -> GrantKind | None:
+    """``CompiledStatement.grant`` on the raw statement."""
+    value = st.get("Principal")
+    if value is not None:
+        return _principal_matcher(value).grant(who)
+    value = st.get("NotPrincipal")
+    if value is not None:
+        matcher = _principal_matcher(value)
+        if deny:
+            spared = matcher.names_whole_chain(who) and not has_boundary
+        else:
+            spared = matcher.names_any_of_chain(who)
+        return None if spared else GrantKind.DIRECT
+    return GrantKind.DIRECT if everyone else None
+
+
+def _new_clause(operator: str, key: str, value: object, variables: bool) -> ConditionClause:
+    spec = _operator(operator)[0]
+    problems: list[PolicyProblem] = []
+    clause = None if spec is None else _clause(operator, spec, key, value, variables, "", problems)
+    if clause is None or problems:
+        raise _Decline
+    return clause
+
+
+def _conditions_ok(block: dict[str, Any], variables: bool, get: Lookup) -> bool:
+    """Every clause of a checked Condition block holds (``parse_condition_block`` then
+    ``_all_hold``); clauses come from the cache ``conditions._clause`` fills."""
+    for operator, keys in block.items():
+        for key, value in keys.items():
+            if type(value) is list:
+                clause = _clauses.get((operator, key, tuple(value), True, variables))
+            else:
+                clause = _clauses.get((operator, key, value, False, variables))
+            if clause is None:
+                clause = _new_clause(operator, key, value, variables)
+            if not clause_holds(clause, get):
+                return False
+    return True
+
+
+# -- layers and verdict ----------------------------------------------------------------
+_active: dict[tuple[object, ...], int] = {}
+_rcp_services: list[frozenset[str]] = []
+
+
+def _active_layers(flags: Flags, who: PrincipalInfo, same: bool, service: str) -> int:
+    """``CompiledPolicySet.layer_state``'s mask, cached by everything it reads."""
+    key = (*flags, who.kind, who.is_service_linked_role, same, service)
+    mask = _active.get(key)
+    if mask is None:
+        if not _rcp_services:
+            _rcp_services.append(rcp_supported_services())
+        scps, rcps, resource, boundary, session, principal_mgmt, resource_mgmt = flags
+        layer_flags = LayerFlags(scps, rcps, resource, boundary, session, principal_mgmt,
+                                 resource_mgmt, _rcp_services[0])  # fmt: skip
+        notes = layer_notes(layer_flags, who, same, service)
+        mask = sum(1 << i for i, name in enumerate(LAYERS) if name not in notes)
+        if len(_active) >= _LIMIT:
+            _active.clear()
+        _active[key] = mask
+    return mask
+
+
+def context_values(value: object, problems: list[PolicyProblem]) -> dict[str, str | list[str]]:
+    """A line's ``context``: each value a string or a list of strings (JSON scalars are
+    read as IAM reads them); problems are appended, located under ``context``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(PolicyProblem("context", "expected an object"))
+        return {}
+    out: dict[str, str | list[str]] = {}
+    for key, item in value.items():
+        if isinstance(item, str):
+            out[key] = item
+            continue
+        items = item if isinstance(item, list) else [item]
+        texts = [json_scalar_text(v) for v in items]
+        if any(t is None for t in texts):
+            problems.append(PolicyProblem(f"context.{key}", "values must be scalars or lists"))
+            continue
+        strings = [t for t in texts if t is not None]
+        out[key] = strings if isinstance(item, list) else strings[0]
+    return out
+
+
+def _flag(line: dict[str, Any], key: str) -> bool | None:
+    value = line.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise _Decline
+
+
+def _request(line: dict[str, Any], clock: Callable[[], datetime]) -> Request:
+    """``batch._request`` for lines it accepts without a problem."""
+    if not _LINE_KEYS.issuperset(line):
+        raise _Decline
+    principal = line.get("principal")
+    action = line.get("action")
+    resource = line.get("resource", "*")
+    if (
+        type(principal) is not str
+        or not principal
+        or type(action) is not str
+        or ":" not in action
+        or type(resource) is not str
+        or not resource
+    ):
+        raise _Decline
+    context = line.get("context")
+    if context is None:
+        context = {}
+    elif type(context) is not dict:
+        raise _Decline
+    else:
+        for item in context.values():
+            if type(item) is not str:
+                problems: list[PolicyProblem] = []
+                context = context_values(context, problems)
+                if problems:
+                    raise _Decline
+                break
+    return Request(principal, action, resource, context, clock=clock)
+
+
+def decide_fast(line: dict[str, Any], clock: Callable[[], datetime]) -> DecisionValue | None:
+    """The decision of a decoded batch line, or ``None`` when the reference path must
+    decide it (or report its error)."""
+    try:
+        return _decide(line, clock)
+    except Exception:
+        return None
+
+
+def _decide(line: dict[str, Any], clock: Callable[[], datetime]) -> DecisionValue:
+    return _evaluate(*_collect(line, clock))
+
+
+def _collect(
+    line: dict[str, Any], clock: Callable[[], datetime]
+) -> tuple[Request, str, list[Candidate], int, Flags, str | None]:
+    """Check the whole line; return its request, lower-cased action, candidate statements
+    (in plan order), number of SCP levels, layer flags and resource account."""
+    request = _request(line, clock)
+    action = request.action.lower()
+    hits = _hits_for(action)
+    found: list[Candidate] = []
+    scps = line.get("scps")
+    scp_levels = 0 if scps is None else _levels(scps, SCP, hits, action, found)
+    rcps = line.get("rcps")
+    if rcps is not None:
+        _levels(rcps, RCP, hits, action, found)
+    resource_policy = line.get("resource_policy")
+    if resource_policy is not None:
+        _policy(resource_policy, RESOURCE, 0, hits, action, found)
+    _policies(line.get("identity_policies", []), IDENTITY, 0, hits, action, found)
+    boundary = line.get("permission_boundary")
+    if boundary is not None:
+        _policy(boundary, BOUNDARY, 0, hits, action, found)
+    session = line.get("session_policy")
+    if session is not None:
+        _policy(session, SESSION, 0, hits, action, found)
+    account = line.get("resource_account")
+    if account is not None and type(account) is not str:
+        raise _Decline
+    principal_mgmt = _flag(line, "principal_is_management_account")
+    resource_mgmt = _flag(line, "resource_is_management_account")
+    flags: Flags = (scps is not None, rcps is not None, resource_policy is not None,
+             boundary is not None, session is not None, bool(principal_mgmt), resource_mgmt)  # fmt: skip
+    return request, action, found, scp_levels, flags, account
+
+
+def _evaluate(
+    request: Request,
+    action: str,
+    found: list[Candidate],
+    scp_levels: int,
+    flags: Flags,
+    account: str | None,
+) -> DecisionValue:
+    """``fast_decide`` over the candidate statements of a checked line."""
+    ctx = RequestContext(request, account)
+    who = ctx.principal
+    same = ctx.same_account
+    active = _active_layers(flags, who, same, action.partition(":")[0])
+    has_boundary = bool(active & _BOUNDARY_BIT)
+    get = ctx.get
+    resource = request.resource
+    scp_allow = 0
+    allows = 0
+    grant: GrantKind | None = None
+    granted: GrantKind | None = None
+    for code, level, st, variables, deny, resources, negated, conditions in found:
+        bit = 1 << code
+        if not active & bit:
+            continue
+        if resources is not None and not _resource_ok(resources, negated, variables, resource, get):
+            continue
+        if bit & _PRINCIPAL_LAYERS:
+            granted = _grant(st, who, has_boundary, code == RCP, deny)
+            if granted is None:
+                continue
+        if conditions is not None:
+            if type(conditions) is tuple:
+                if not _all_hold(conditions, get):
+                    continue
+            elif not _conditions_ok(conditions, variables, get):
+                continue
+        if deny:
+            return "explicit_deny"
+        if code == SCP:
+            scp_allow |= 1 << level
+        elif code == RESOURCE and granted is not None and (grant is None or granted > grant):
+            grant = granted
+        allows |= bit
+    required = resource_policy_required(action, resource)
+    return table_verdict(who, same, active, allows, scp_allow, scp_levels, grant, required)[0]
