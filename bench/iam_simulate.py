@@ -1,11 +1,14 @@
 """Throughput of the IAM engine, printed with ratios against baselines measured in the same run.
 
 (a) Batch lines that each carry their own policies, decided through the batch path
-    (``run_batch``: JSON decode, parse, compile and decide per line), in two variants:
-    every policy text unique, and policies repeated across lines as in real batches
-    (the batch path caches parsed policies and compiled layers by their text). Next to
-    each, the differential oracle (``@cloud-copilot/iam-simulate`` in ``dev/oracle``, run
-    by node as an outside program) on the same lines, when it is installed.
+    (``run_batch``: JSON decode, check every policy, decide per line), in two variants:
+    every identity, boundary and bucket policy text unique (the organisation's SCPs and
+    RCPs are the same on every line, as in a real organisation), and policies repeated
+    across lines as in real batches. A line with new policies is decided in one pass over
+    its JSON (``cloudwarden.iam.batch_fast``); a line whose policies come back is decided
+    by the policy set compiled for them. Next to each, the differential oracle
+    (``@cloud-copilot/iam-simulate`` in ``dev/oracle``, run by node as an outside
+    program) on the same lines, when it is installed.
 (b) One realistic account compiled once (500 principals, their groups, managed policies
     and boundaries, three SCP levels, an RCP, bucket, key and trust policies), then
     1,000,000 requests: the path of account mode and ``who-can``.
