@@ -38,6 +38,8 @@ BAD_CASES: list[tuple[Any, str, str]] = [
     ({"Version": "2012-10-17"}, "Statement", f"{GRAMMAR} — Statement is required"),
     ({"Statement": [], "Extra": 1}, "Extra", f"{GRAMMAR} — unknown top-level element"),
     ({"Version": "2020-01-01", "Statement": []}, "Version", f"{ELEMENTS} — only two Version values exist"),
+    ({"Version": ["2012-10-17"], "Statement": []}, "Version", f"{ELEMENTS} — Version is a string (a list is located, not a crash)"),
+    ({"Version": {}, "Statement": []}, "Version", f"{ELEMENTS} — Version is a string (an object is located, not a crash)"),
     ({"Statement": [{"Effect": "Allow", "Resource": "*"}]}, "Statement[0]", f"{ELEMENTS} — Action or NotAction is required"),
     ({"Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}]}, "Statement[0].Effect", f"{ELEMENTS} — Effect is Allow or Deny"),
     ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "s3:Get*", "Resource": "*"}]}, "Statement[0]", f"{ELEMENTS} — Action and NotAction are exclusive"),

@@ -15,7 +15,9 @@ decision caches) is built to be used once. ``decide_fast`` does the same evaluat
    request's action, in the order of the reference plan (SCP levels, RCP levels, the
    resource-based policy, identity, boundary, session). Action patterns are matched once
    per (action, pattern) and remembered, since lines repeat them even when their
-   policies differ.
+   policies differ. SCPs and RCPs, which every line about one organisation repeats, are
+   checked once per distinct text after their second sighting (and a line's SCP and RCP
+   levels matched once per action); nothing else is remembered across lines here.
 3. It decides over those statements as ``fast_decide`` does: ``Resource`` (exact, prefix
    and ``*`` globs matched without regexes), then ``Principal`` for the resource-based
    and RCP layers, then ``Condition``, parsed only for the statements that get that far;
@@ -36,7 +38,7 @@ import orjson
 
 from cloudwarden.iam.batch_policies import POLICY_FIELDS
 from cloudwarden.iam.catalog import rcp_supported_services
-from cloudwarden.iam.compiled import _matcher, _segments_regex
+from cloudwarden.iam.compiled import _segments_regex
 from cloudwarden.iam.condition_ops import Family
 from cloudwarden.iam.conditions import (
     ConditionClause,
@@ -67,7 +69,7 @@ from cloudwarden.iam.matching import (
     compile_actions,
     compile_arn_patterns,
 )
-from cloudwarden.iam.policy import VERSION_2012, _principal
+from cloudwarden.iam.policy import VERSION_2012
 from cloudwarden.iam.principals import PrincipalInfo
 from cloudwarden.iam.request import Request, RequestContext
 from cloudwarden.iam.variables import (
@@ -84,7 +86,7 @@ __all__ = ["context_values", "decide_fast"]
 Lookup = Callable[[str], "str | list[str] | None"]
 # (layer code, organisation level, statement, variables active, Deny, Resource or
 # NotResource value (None: every resource passes), NotResource, Condition: None, the
-# checked block, or its parsed clauses)
+# checked block, or for SCPs and RCPs a one-item list holding the block or its clauses)
 Candidate = tuple[int, int, dict[str, Any], bool, bool, Any, bool, Any]
 # has SCPs, RCPs, a resource policy, a boundary, a session policy; principal in the
 # management account; resource in the management account (None: as the principal's)
@@ -353,9 +355,21 @@ def _scan(
 
 # SCP and RCP texts (``orjson`` serialisation, or the JSON text given) -> their checked
 # statements. An organisation's SCPs and RCPs are the same on every line about its
-# accounts, so each is checked once per distinct text; other policies are checked on
-# every line (serialising them would cost more than it saves when they do not repeat).
+# accounts, so each is checked once per distinct text once it has come back (a text seen
+# once is only noted: remembering what does not repeat costs more than it saves); other
+# policies are checked on every line.
 _org_policies: dict[bytes, list[Candidate]] = {}
+_org_seen: set[bytes] = set()
+
+
+def _seen_before(seen: set[Any], key: object) -> bool:
+    """Whether ``key`` was noted before; notes it."""
+    if key in seen:
+        return True
+    if len(seen) >= _LIMIT:
+        seen.clear()
+    seen.add(key)
+    return False
 
 
 def _org_policy(
@@ -369,6 +383,9 @@ def _org_policy(
         raise _Decline
     statements = _org_policies.get(key)
     if statements is None:
+        if not _seen_before(_org_seen, key):
+            _policy(doc, code, level, hits, action, out)
+            return
         statements = _org_statements(doc)
         if len(_org_policies) >= _LIMIT:
             _org_policies.clear()
@@ -396,20 +413,12 @@ def _org_policy(
 
 
 def _org_statements(doc: object) -> list[Candidate]:
-    """Every statement of an SCP or RCP, checked, with its Condition parsed."""
+    """Every statement of an SCP or RCP, checked; a Condition is kept in a one-item list
+    that ``_evaluate`` replaces with its parsed clauses the first time it is needed."""
     variables, body = _document(doc)
-    checked: list[Candidate] = []
-    _scan(body, variables, -1, -1, None, "", checked)
     statements: list[Candidate] = []
-    for item in checked:
-        conditions = item[7]
-        if conditions is not None:
-            problems: list[PolicyProblem] = []
-            conditions = parse_condition_block(conditions, "", problems, variables=variables)
-            if problems:
-                raise _Decline
-        statements.append((*item[:7], conditions))
-    return statements
+    _scan(body, variables, -1, -1, None, "", statements)
+    return [item if item[7] is None else (*item[:7], [item[7]]) for item in statements]
 
 
 def _policy(
@@ -432,6 +441,7 @@ def _policies(
 # (SCP or RCP, text of a line's ``scps`` or ``rcps``, action) -> the candidate statements
 # of all its levels: lines about one organisation repeat both
 _org_levels: dict[tuple[int, bytes, str], list[Candidate]] = {}
+_org_levels_seen: set[tuple[int, bytes, str]] = set()
 
 
 def _levels(
@@ -449,9 +459,10 @@ def _levels(
                 raise _Decline
             for doc in docs:
                 _org_policy(doc, code, level, hits, action, found)
-        if len(_org_levels) >= _LIMIT:
-            _org_levels.clear()
-        _org_levels[key] = found
+        if _seen_before(_org_levels_seen, key):
+            if len(_org_levels) >= _LIMIT:
+                _org_levels.clear()
+            _org_levels[key] = found
     out.extend(found)
     return len(value)
 
@@ -573,14 +584,19 @@ _STAR = PrincipalMatcher.build(wildcard=True)
 
 
 def _principal_matcher(value: Any) -> PrincipalMatcher:
+    """``compiled._matcher(policy._principal(value))`` for a checked element, built
+    without the intermediate ``PrincipalSpec`` (a line's principals rarely repeat)."""
     if value == "*":
         return _STAR
-    problems: list[PolicyProblem] = []
-    spec = _principal(value, "", problems)
-    matcher = _matcher(spec)
-    if problems or matcher is None:
-        raise _Decline
-    return matcher
+    found = {key: (item,) if type(item) is str else item for key, item in value.items()}
+    aws = found.get("AWS", ())
+    return PrincipalMatcher.build(
+        wildcard="*" in aws,
+        aws=aws,
+        service=found.get("Service", ()),
+        federated=found.get("Federated", ()),
+        canonical_user=found.get("CanonicalUser", ()),
+    )
 
 
 def _grant(
@@ -599,6 +615,14 @@ def _grant(
             spared = matcher.names_any_of_chain(who)
         return None if spared else GrantKind.DIRECT
     return GrantKind.DIRECT if everyone else None
+
+
+def _parsed_block(block: dict[str, Any], variables: bool) -> tuple[ConditionClause, ...]:
+    problems: list[PolicyProblem] = []
+    clauses = parse_condition_block(block, "", problems, variables=variables)
+    if problems:
+        raise _Decline
+    return clauses
 
 
 def _new_clause(operator: str, key: str, value: object, variables: bool) -> ConditionClause:
@@ -702,9 +726,11 @@ def _request(line: dict[str, Any], clock: Callable[[], datetime]) -> Request:
         raise _Decline
     else:
         for item in context.values():
-            if type(item) is not str:
+            if type(item) is not str and (
+                type(item) is not list or not all(type(v) is str for v in item)
+            ):
                 problems: list[PolicyProblem] = []
-                context = context_values(context, problems)
+                context = context_values(context, problems)  # numbers and booleans
                 if problems:
                     raise _Decline
                 break
@@ -789,8 +815,11 @@ def _evaluate(
             if granted is None:
                 continue
         if conditions is not None:
-            if type(conditions) is tuple:
-                if not _all_hold(conditions, get):
+            if type(conditions) is list:  # an SCP's or RCP's, parsed once
+                clauses = conditions[0]
+                if type(clauses) is not tuple:
+                    clauses = conditions[0] = _parsed_block(clauses, variables)
+                if not _all_hold(clauses, get):
                     continue
             elif not _conditions_ok(conditions, variables, get):
                 continue

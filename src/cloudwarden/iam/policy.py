@@ -247,7 +247,7 @@ def _header(raw: Mapping[str, Any], problems: list[PolicyProblem]) -> tuple[str 
         if key not in ("Version", "Id", "Statement"):
             problems.append(PolicyProblem(key, f"unknown policy element {key!r}"))
     version = raw.get("Version")
-    if version is not None and version not in _VERSIONS:
+    if version is not None and (not isinstance(version, str) or version not in _VERSIONS):
         problems.append(PolicyProblem("Version", f"unsupported Version {version!r}"))
     policy_id = raw.get("Id")
     if policy_id is not None and not isinstance(policy_id, str):
