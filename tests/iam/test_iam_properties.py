@@ -8,14 +8,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from iam_helpers import ACCT, FED_USER, OTHER_USER, ROLE, ROOT, SESSION, USER, clock
 
-from cloudwarden.iam import PolicySet, Request, evaluate, parse_policy
+from cloudwarden.iam import PolicySet, Request, compile_policy_set, evaluate, parse_policy
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage", "ec2:RunInstances"]
 ACTION_PATTERNS = ["*", "s3:*", "s3:Get*", "s3:PutObject", "sqs:*", "ec2:Run*", "*:Send*"]
 RESOURCES = ["arn:aws:s3:::b/k", "arn:aws:s3:::logs/k", f"arn:aws:sqs:us-east-1:{ACCT}:q", "*"]
-RESOURCE_PATTERNS = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::*log*", "arn:aws:sqs:*:*:*"]
+RESOURCE_PATTERNS = [
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::*log*",
+    "arn:aws:sqs:*:*:*",
+    # depends on the request context: b/blue with the tag, b/k (a match) without it
+    "arn:aws:s3:::b/${aws:PrincipalTag/team, 'k'}",
+]
 PRINCIPALS = [USER, SESSION, FED_USER, ROOT, OTHER_USER, "cloudtrail.amazonaws.com", "anonymous"]
 PRINCIPAL_ELEMENTS: list[Any] = [
     "*",
@@ -186,3 +193,16 @@ def test_order_does_not_matter(raw: dict[str, Any], request: Request, rnd: Any) 
         rnd.shuffle(stmts)
     rnd.shuffle(raw["identity_policies"])
     assert _decide(raw, request) == before
+
+
+@SETTINGS
+@given(policy_sets(), st.lists(requests(), min_size=2, max_size=12))
+def test_one_compiled_set_answers_a_stream_of_requests_like_fresh_evaluations(
+    raw: dict[str, Any], stream: list[Request]
+) -> None:
+    """A compiled set narrows its plans per (action, principal, resource, layers taking
+    part) and caches them: asked the same question with another context, or another
+    question after it, it must still answer as a fresh evaluation does."""
+    compiled = compile_policy_set(_build(raw))
+    for request in stream + stream[::-1]:
+        assert compiled.decide(request) == _decide(raw, request), request

@@ -22,11 +22,14 @@ from cloudwarden.iam.request import Request, RequestContext
 if TYPE_CHECKING:
     from cloudwarden.iam.evaluate import CompiledPolicySet
 
-__all__ = ["Plan", "build_plan", "explain_decide", "fast_decide", "table_verdict"]
+__all__ = ["Plan", "Specialised", "build_plan", "explain_decide", "fast_decide", "table_verdict"]
 
 SCP, RCP, RESOURCE, IDENTITY, BOUNDARY, SESSION = range(6)
 # (layer bit, layer code, organisation level, statement) per candidate statement
 Plan = tuple[tuple[int, int, int, CompiledStatement], ...]
+# a plan narrowed to one (principal, resource, active layers): (layer bit, layer code,
+# level, statement, Resource has policy variables, how Principal names the principal)
+Specialised = tuple[tuple[int, int, int, CompiledStatement, bool, GrantKind | None], ...]
 
 _LABELS = {
     "scp": "a service control policy",
@@ -126,28 +129,47 @@ def _all_hold(clauses: tuple[ConditionClause, ...], get: Lookup) -> bool:
     return True
 
 
+def _specialise(c: CompiledPolicySet, ctx: RequestContext, action: str, active: int) -> Specialised:
+    """The plan of ``action`` narrowed to one (principal, resource): the statements of the
+    active layers whose static Resource / NotResource admits the resource and whose
+    Principal / NotPrincipal names the principal, each with how it names it. What is left
+    per request is a Resource with policy variables and the Condition block."""
+    who = ctx.principal
+    has_boundary = bool(active & _BOUNDARY_BIT)
+    out: list[tuple[int, int, int, CompiledStatement, bool, GrantKind | None]] = []
+    for bit, code, level, st in c._plans.get(action) or c.plan(action):
+        if not active & bit:
+            continue
+        variable = bool(st.resource_templates)
+        if not st.resource_any and not variable and not st.resource_ok(ctx):
+            continue
+        found = None
+        if bit & _PRINCIPAL_LAYERS:
+            found = st.grant(who, has_boundary, code == RCP)
+            if found is None:
+                continue
+        out.append((bit, code, level, st, variable, found))
+    return tuple(out)
+
+
 def fast_decide(c: CompiledPolicySet, request: Request) -> tuple[DecisionValue, str]:
     """The decision and its reason; no explanation is built."""
     ctx = RequestContext(request, c.policies.resource_account)
     who = ctx.principal
     action = request.action.lower()
     active, _ = c.layer_state(who, ctx.same_account, action.partition(":")[0])
-    has_boundary = bool(active & _BOUNDARY_BIT)
+    key = (action, request.principal, request.resource, active)
+    entries = c.specialised.get(key)
+    if entries is None:
+        entries = _specialise(c, ctx, action, active)
+        c.remember_specialised(key, entries)
     get = ctx.get
     scp_allow = 0
     grant: GrantKind | None = None
-    found: GrantKind | None = None
     allows = 0
-    plan = c._plans.get(action) or c.plan(action)
-    for bit, code, level, st in plan:
-        if not active & bit:
+    for bit, code, level, st, variable, found in entries:
+        if variable and not st.resource_ok(ctx):
             continue
-        if not st.resource_any and not st.resource_ok(ctx):
-            continue
-        if bit & _PRINCIPAL_LAYERS:
-            found = st.grant(who, has_boundary, code == RCP)
-            if found is None:
-                continue
         if st.conditions and not _all_hold(st.conditions, get):
             continue
         if st.deny:
@@ -159,12 +181,12 @@ def fast_decide(c: CompiledPolicySet, request: Request) -> tuple[DecisionValue, 
         allows |= bit
     required = resource_policy_required(action, request.resource)
     # the decision table reads only the kind of principal, never its name
-    key = (who.kind, ctx.same_account, active, allows, scp_allow, grant, required)
-    verdict = c.verdicts.get(key)
+    verdict_key = (who.kind, ctx.same_account, active, allows, scp_allow, grant, required)
+    verdict = c.verdicts.get(verdict_key)
     if verdict is None:
         results = _results(active, allows, grant, required)
         verdict = _verdict(c, ctx, scp_allow, results, active)
-        c.remember_verdict(key, verdict)
+        c.remember_verdict(verdict_key, verdict)
     return verdict
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from cloudwarden.iam.catalog import rcp_supported_services
 from cloudwarden.iam.compiled import CompiledLayer, compile_layer
-from cloudwarden.iam.decide import Plan, build_plan, explain_decide, fast_decide
+from cloudwarden.iam.decide import Plan, Specialised, build_plan, explain_decide, fast_decide
 from cloudwarden.iam.explain import DecisionValue, Explanation
 from cloudwarden.iam.logic import LAYERS, LayerFlags, layer_notes
 from cloudwarden.iam.policy import Policy
@@ -146,6 +146,7 @@ class CompiledPolicySet:
         "resource",
         "scp_levels",
         "session",
+        "specialised",
         "verdicts",
     )
 
@@ -176,6 +177,7 @@ class CompiledPolicySet:
         self._plans: dict[str, Plan] = {}
         self._states: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
         self.verdicts: dict[tuple[object, ...], tuple[DecisionValue, str]] = {}
+        self.specialised: dict[tuple[str, str, str, int], Specialised] = {}
 
     def plan(self, action: str) -> Plan:
         """The candidate statements of every layer for a lower-cased action."""
@@ -207,6 +209,12 @@ class CompiledPolicySet:
         if len(self.verdicts) >= _CACHE_LIMIT:
             self.verdicts.clear()
         self.verdicts[key] = verdict
+
+    def remember_specialised(self, key: tuple[str, str, str, int], entries: Specialised) -> None:
+        """Cache a plan narrowed to one (action, principal, resource, active layers)."""
+        if len(self.specialised) >= _CACHE_LIMIT:
+            self.specialised.clear()
+        self.specialised[key] = entries
 
     def decide(self, request: Request) -> DecisionValue:
         """The decision alone, on the fast path."""
