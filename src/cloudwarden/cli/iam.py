@@ -1,4 +1,4 @@
-"""``cloudwarden iam simulate`` and ``cloudwarden iam who-can``: the IAM engine at the shell.
+"""``cloudwarden iam simulate``, ``who-can`` and ``validate``: the IAM engine at the shell.
 
 Three ways in, all thin over ``cloudwarden.iam``: one request from flags and policy files
 (``evaluate``), a JSONL batch from a file or stdin (``run_batch``, the public batch
@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -24,6 +24,9 @@ from cloudwarden.iam.errors import PolicyParseError
 from cloudwarden.iam.explain import Explanation, LayerExplanation, StatementResult
 from cloudwarden.iam.policy import Policy
 from cloudwarden.inventory.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from cloudwarden.iam.validate import ValidationFinding
 
 app = typer.Typer(
     help="Simulate IAM requests exactly as AWS evaluates them, and explain why.",
@@ -285,3 +288,120 @@ def who_can_command(
     stdout.print(table)
     if not found:
         stdout.print("no principal of the snapshot is allowed")
+
+
+_FAIL_ON = ("error", "security_warning", "warning", "suggestion", "none")
+
+
+def _validate_file(
+    path: Path, policy_type: str, resource_type: str | None
+) -> list[ValidationFinding]:
+    """One file's findings; a missing or non-JSON file is a user error (exit 2)."""
+    from cloudwarden.iam.validate import ValidationInputError, validate_policy
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read policy file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    try:
+        findings = validate_policy(text, policy_type, resource_type)
+    except ValidationInputError as exc:
+        raise UserError(str(exc)) from None
+    broken = [f for f in findings if f.code == "JSON_SYNTAX_ERROR"]
+    if broken:
+        raise UserError(f"{path}: {broken[0].message}")
+    if any(f.code == "DATA_TYPE_MISMATCH" and not f.path for f in findings):
+        raise UserError(f"{path}: a policy must be a JSON object")
+    return findings
+
+
+def _print_checks() -> None:
+    from cloudwarden.iam.validate import all_checks
+
+    for check in all_checks():
+        origin = "" if check.aws else "  (cloudwarden)"
+        print(f"{check.code:<58} {check.category.value:<17}{check.description}{origin}")
+
+
+def _write_atomic(target: Path, payload: bytes) -> None:
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {target}: {exc.strerror}") from None
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="Policy JSON files.")] = None,
+    policy_type: Annotated[
+        str, typer.Option("--type", help="identity, resource, scp, rcp or trust.")
+    ] = "identity",
+    resource_type: Annotated[
+        str | None,
+        typer.Option(help="Resource policies: the resource type, e.g. s3:bucket, kms:key."),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, json or sarif.")] = "text",
+    fail_on: Annotated[
+        str,
+        typer.Option(help="Exit 1 at this category or worse: " + ", ".join(_FAIL_ON) + "."),
+    ] = "security_warning",
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of stdout.")
+    ] = None,
+    list_checks: Annotated[
+        bool, typer.Option("--list-checks", help="List every check code and category.")
+    ] = False,
+) -> None:
+    """Validate policy files like IAM Access Analyzer: errors, security warnings, warnings
+    and suggestions, each with a code, the JSON path and a fix."""
+    from cloudwarden import __version__
+    from cloudwarden.iam.validate import Category, all_checks
+    from cloudwarden.iam.validate.output import (
+        FileResult,
+        render_json,
+        render_sarif,
+        render_text,
+    )
+
+    if list_checks:
+        _print_checks()
+        return
+    if not files:
+        raise UserError("give at least one policy file (or --list-checks)")
+    if output_format not in ("text", "json", "sarif"):
+        raise UserError(f"--format must be text, json or sarif, not {output_format!r}")
+    threshold = fail_on.lower().replace("-", "_")
+    if threshold not in _FAIL_ON:
+        raise UserError(f"--fail-on must be one of {', '.join(_FAIL_ON)}, not {fail_on!r}")
+    results = [
+        FileResult(str(path), tuple(_validate_file(path, policy_type, resource_type)))
+        for path in files
+    ]
+    if output_format == "text":
+        payload = render_text(results).encode()
+    elif output_format == "json":
+        payload = render_json(results)
+    else:
+        payload = render_sarif(results, all_checks(), __version__)
+    if output is not None:
+        _write_atomic(output, payload)
+    else:
+        sys.stdout.write(payload.decode())
+        sys.stdout.flush()
+    if threshold == "none":
+        return
+    rank = Category(threshold.upper()).rank
+    if any(f.category.rank >= rank for r in results for f in r.findings):
+        raise SystemExit(1)
