@@ -209,3 +209,106 @@ def test_rule_metadata_helpers() -> None:
     assert severity_of("critical") is Severity.CRITICAL
     assert severity_of("informational") is Severity.INFORMATIONAL
     assert severity_of("bogus") is Severity.MEDIUM
+
+
+ALERT_KEYS = {
+    "alert_id",
+    "rule_id",
+    "title",
+    "description",
+    "severity",
+    "attack",
+    "tags",
+    "event_id",
+    "event_ids",
+    "event_kind",
+    "event_time",
+    "first_time",
+    "last_time",
+    "account",
+    "region",
+    "count",
+    "group",
+    "dedup_key",
+    "suppressed",
+    "runbook",
+    "playbook",
+    "rule_origin",
+    "author",
+    "rule_source",
+    "license",
+    "rule_set_url",
+}
+
+
+def _failed_logins(folder: Path, n: int) -> Path:
+    records = [
+        _record(
+            f"e-fail-{i}",
+            i,
+            "signin.amazonaws.com",
+            "ConsoleLogin",
+            responseElements={"ConsoleLogin": "Failure"},
+        )
+        for i in range(n)
+    ]
+    path = folder / "logins.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return path
+
+
+BRUTE_FORCE = """\
+id: brute-force
+title: Repeated console sign-in failures from one address
+severity: high
+logsource: cloudtrail
+detection:
+  selection: {eventName: ConsoleLogin, responseElements.ConsoleLogin: Failure}
+  condition: selection
+threshold: count >= 5 by sourceIPAddress within 10m
+dedup: {by: [sourceIPAddress], suppress: 1h}
+runbook: Who owns the address?
+playbook: compromised-credentials
+"""
+
+
+def test_native_threshold_rule_through_run_detection(tmp_path: Path) -> None:
+    from cloudwarden.detect.rules import load_native
+
+    (tmp_path / "rule.yml").write_text(BRUTE_FORCE)
+    loaded = load_native([tmp_path / "rule.yml"])
+    assert loaded.problems == ()
+    rules = loaded.rules
+    trail = _failed_logins(tmp_path, 12)  # one a minute: 10 in a 10-minute window at most
+    results = {e: run_detection([str(trail)], rules, engine=e) for e in ("stream", "batch")}
+    stream, batch = (results[e].alerts for e in ("stream", "batch"))
+    assert [a.to_dict() for a in stream] == [a.to_dict() for a in batch]
+    (alert,) = stream  # the second crossing (events 5-9) is suppressed for an hour
+    assert alert.event_ids == tuple(f"e-fail-{i}" for i in range(5))
+    assert alert.suppressed == 1 and alert.count == 5
+    assert alert.group == {"sourceIPAddress": "203.0.113.5"}
+    assert alert.dedup_key == "sourceIPAddress=203.0.113.5"
+    assert alert.playbook == "compromised-credentials"
+    assert alert.runbook == "Who owns the address?"
+    record = json.loads(json.dumps(alert.to_dict()))
+    assert set(record) == ALERT_KEYS
+    assert record["rule_origin"] == "native" and record["rule_set_url"] == ""
+    assert record["first_time"] == "2026-11-01T10:00:00+00:00"
+    assert record["last_time"] == "2026-11-01T10:04:00+00:00"
+
+    (finding,) = alerts_to_findings(stream)
+    assert finding.evidence["event_ids"] == list(alert.event_ids)
+    assert finding.evidence["alert_ids"] == [alert.alert_id]
+    assert finding.evidence["playbook"] == "compromised-credentials"
+    assert finding.evidence["runbook"] == alert.runbook
+    assert finding.evidence["suppressed"] == 1
+    assert finding.status_reason == "5 matching events"
+
+
+def test_sigma_alerts_have_every_key(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
+    trail = write_trail(tmp_path)
+    alert = run_detection([str(trail)], builtin).alerts[0]
+    d = alert.to_dict()
+    assert set(d) == ALERT_KEYS
+    assert d["event_ids"] == ["e-stop"] and d["count"] == 1 and d["group"] == {}
+    assert d["first_time"] == d["last_time"] == d["event_time"]

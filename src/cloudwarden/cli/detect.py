@@ -11,8 +11,10 @@ from typing import Annotated
 import orjson
 import typer
 
+from cloudwarden.cli import sinks as sink_cli
 from cloudwarden.cli.common import UserError, progress_bar
-from cloudwarden.detect.rules import builtin_sigma_rules, load_sigma
+from cloudwarden.detect.delivery import Router, SpoolError
+from cloudwarden.detect.rules import builtin_native_rules, builtin_rules, load_native, load_rules
 from cloudwarden.detect.rules.ir import Problem, Rule
 from cloudwarden.detect.run import (
     ENGINES,
@@ -31,10 +33,32 @@ app = typer.Typer(
 
 RulesOpt = Annotated[
     list[Path] | None,
-    typer.Option("--rules", help="Sigma YAML file or folder (repeatable), added to the builtins."),
+    typer.Option(
+        "--rules",
+        help="Sigma or native rule YAML file or folder (repeatable), added to the builtins.",
+    ),
 ]
 NoBuiltinOpt = Annotated[
     bool, typer.Option("--no-builtin", help="Use only the --rules rules, not the builtin set.")
+]
+SinkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sink",
+        help="Deliver alerts (repeatable): stdout, file:PATH, webhook:URL, slack:URL, "
+        "sns:TOPIC_ARN, eventbridge:BUS_NAME_OR_ARN, store[:PATH].",
+    ),
+]
+SpoolOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--spool",
+        help="Folder for alerts a sink could not take yet "
+        "(default: $CLOUDWARDEN_SPOOL or the user data dir).",
+    ),
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Store to record alerts in (implies --store).")
 ]
 
 
@@ -47,11 +71,11 @@ def _load_rules(paths: list[Path] | None, builtin: bool) -> tuple[list[Rule], li
     rules: list[Rule] = []
     problems: list[Problem] = []
     if builtin:
-        res = builtin_sigma_rules()
+        res = builtin_rules()
         rules.extend(res.rules)
         problems.extend(res.problems)
     if paths:
-        res = load_sigma(paths)
+        res = load_rules(paths)
         rules.extend(res.rules)
         problems.extend(res.problems)
     seen: set[str] = set()
@@ -133,11 +157,22 @@ def run(
         Path | None, typer.Option("--output", "-o", help="Write alerts (JSON Lines) here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+    sink: SinkOpt = None,
+    store: Annotated[
+        bool | None,
+        typer.Option(
+            "--store/--no-store",
+            help="Record alerts in the store (default: only when --db is given).",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    spool: SpoolOpt = None,
 ) -> None:
-    """Run the rules over log sources; alerts as JSON Lines (stdout unless --output)."""
+    """Run the rules over log sources; alerts as JSON Lines (stdout unless --output or --sink)."""
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     _check_sources(sources)
+    sinks = sink_cli.build_sinks(sink, store=sink_cli.records_to_store(store, db), db=db)
     loaded, problems = _load_rules(rules, builtin=not no_builtin)
     _report_problems(problems)  # per rule, never fatal; shown even with --quiet
     if not loaded:
@@ -153,14 +188,17 @@ def run(
             )
         except SourceError as exc:
             raise UserError(str(exc)) from None
-    payload = b"".join(orjson.dumps(a.to_dict()) + b"\n" for a in result.alerts)
+    alerts = [a.to_dict() for a in result.alerts]
+    payload = b"".join(orjson.dumps(a) + b"\n" for a in alerts)
     if output is not None:
         _write_atomic(output, payload)
-    else:
+    elif not sink:
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
     if not quiet:
         _summary(result, {r.id: r.title for r in loaded})
+    if sinks:
+        sink_cli.deliver(Router(sinks, spool), sink_cli.with_ids(alerts), quiet)
 
 
 @app.command("rules")
@@ -204,3 +242,164 @@ def list_rules(
         _err(f"{len(invalid)} invalid:")
         for p in invalid:
             _err(f"  {p.rule_id or '-'}: {p}")
+
+
+@app.command("alerts")
+def list_alerts(
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule id.")] = None,
+    severity: Annotated[
+        str | None, typer.Option("--severity", help="critical, high, medium, low, informational.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Last event at or after (ISO 8601).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 100,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per alert.")] = False,
+    db: Annotated[Path | None, typer.Option("--db", help="Store (default: user data dir).")] = None,
+) -> None:
+    """List the alerts recorded in the store, newest first."""
+    from cloudwarden.store import Store, default_path
+
+    when, level = sink_cli.parse_since(since), sink_cli.severity_name(severity)
+    if not (db or default_path()).exists():
+        _err(f"no store at {db or default_path()} (record alerts with --store or --db)")
+        return
+    with Store.open(db, read_only=True) as opened:
+        found = opened.alerts(rule=rule, since=when, severity=level, limit=limit)
+    if json_out:
+        sys.stdout.buffer.write(b"".join(orjson.dumps(a) + b"\n" for a in found))
+        sys.stdout.flush()
+        return
+    sink_cli.print_table(sink_cli.alerts_table(found))
+    _err(f"{len(found)} alert(s)")
+
+
+@app.command("flush")
+def flush_spool(
+    sink: Annotated[
+        list[str] | None,
+        typer.Option("--sink", help="Only these sinks' spools (default: every spooled sink)."),
+    ] = None,
+    spool: SpoolOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings.")] = False,
+) -> None:
+    """Re-send the alerts waiting in the spool; exit 2 if some still cannot be delivered."""
+    sink_cli.flush(sink, spool, quiet)
+
+
+@app.command("watch")
+def watch(
+    sources: Annotated[list[str], typer.Argument(help="Folders, files or s3://bucket/prefix.")],
+    rules: RulesOpt = None,
+    no_builtin: NoBuiltinOpt = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between polls.", min=0.0)
+    ] = 60.0,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state", help="State file (default: one per set of sources, user data dir)."
+        ),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Poll once, then exit.")] = False,
+    max_polls: Annotated[
+        int | None, typer.Option("--max-polls", help="Stop after N polls.", min=1)
+    ] = None,
+    settle: Annotated[
+        float, typer.Option("--settle", help="Skip files modified in the last N seconds.", min=0.0)
+    ] = 2.0,
+    sink: SinkOpt = None,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Record alerts in the store.")
+    ] = True,
+    db: DbOpt = None,
+    spool: SpoolOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings.")] = False,
+) -> None:
+    """Poll sources for new log objects, run the rules on them, deliver and record alerts."""
+    from cloudwarden.detect.watch import PollReport, Watcher, WatchError, default_state_path
+
+    # without --sink, alerts go to stdout as with `detect run`; the store is not an output
+    specs = sink or ["stdout"]
+    sinks = sink_cli.build_sinks(specs, store=sink_cli.records_to_store(store or None, db), db=db)
+    loaded, problems = _load_rules(rules, builtin=not no_builtin)
+    _report_problems(problems)
+    if not loaded:
+        raise UserError("no rules loaded (give --rules, or drop --no-builtin)")
+    router = Router(sinks, spool)
+    errors: list[str] = []
+
+    def report(poll: PollReport) -> None:
+        if poll.error is not None:
+            errors.append(poll.error)
+            if not once:
+                _err(f"cloudwarden: warning: poll {poll.poll}: {poll.error}")
+        sink_cli.show_reports(poll.deliveries, router, quiet=True)
+        if not quiet:
+            stopped = " (interrupted)" if poll.interrupted else ""
+            _err(
+                f"poll {poll.poll}: {poll.objects} new object(s), {poll.events} event(s), "
+                f"{poll.alerts} alert(s), {poll.stats.unparseable} unparseable{stopped}"
+            )
+
+    try:
+        watcher = Watcher(
+            sources,
+            loaded,
+            state_path=state or default_state_path(sources),
+            router=router,
+            settle=settle,
+        )
+        watcher.run(interval=interval, max_polls=1 if once else max_polls, report=report)
+    except (WatchError, SpoolError) as exc:
+        raise UserError(str(exc)) from None
+    if once and errors:
+        raise UserError(errors[0])
+
+
+@app.command("test")
+def test_rules(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Native rule files or folders (default: the built-in pack)."),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Test on this engine only (default: both).")
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="A line for passing tests too.")
+    ] = False,
+) -> None:
+    """Run the tests native rules carry, on both engines; exit 1 on a failure, 2 on a bad rule."""
+    from cloudwarden.detect.rules.testing import missing_tests, run_tests
+
+    if engine is not None and engine not in ENGINES:
+        raise UserError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    engines: tuple[EngineName, ...] = ENGINES
+    if engine is not None:
+        engines = ("batch",) if engine == "batch" else ("stream",)
+    res = load_native(paths) if paths else builtin_native_rules()
+    _report_problems(list(res.problems))
+    results = run_tests(res.rules, engines)
+    failed = [r for r in results if not r.passed]
+    for r in results if verbose else failed:
+        print(r)
+    uncovered = 0
+    if not paths:  # every built-in rule shows a matching and a non-matching case
+        for rule in res.rules:
+            why = missing_tests(rule)
+            if why is not None:
+                uncovered += 1
+                print(f"{rule.source_path}: {rule.id}: {why}")
+    cases = len({(r.rule_id, r.test) for r in results})
+    bad_cases = len({(r.rule_id, r.test) for r in failed})
+    _err(
+        f"{len(res.rules)} rule(s), {cases} test(s) on {' and '.join(engines)}: "
+        f"{cases - bad_cases} passed, {bad_cases} failed"
+        + (f", {uncovered} rule(s) lacking tests" if uncovered else "")
+        + (f"; {len(res.problems)} rule file problem(s)" if res.problems else "")
+    )
+    if res.problems:
+        raise typer.Exit(2)
+    if failed or uncovered:
+        raise typer.Exit(1)

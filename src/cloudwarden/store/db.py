@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,12 @@ import platformdirs
 
 from cloudwarden.model import Area, Finding, Severity, Status
 from cloudwarden.store import queries
+from cloudwarden.store.alerts import (
+    INSERT_ALERTS,
+    alert_filters,
+    alert_from_json,
+    alerts_document,
+)
 from cloudwarden.store.models import Diff, FindingState, RunMeta, RunRecord, StoreError
 from cloudwarden.store.rows import (
     INSERT_FROM_JSON,
@@ -239,7 +245,73 @@ class Store:
             names = [n for n in params if f"${n}" in statement]
             self._con.execute(statement, {n: params[n] for n in names})
 
+    def record_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> int:
+        """Record detection alerts not stored yet (by ``alert_id``); return how many were new.
+
+        Delivery is at-least-once, so the same alert may arrive again (a spool re-sent, a
+        watch restarted before it saved its place): the store is where such repeats stop.
+        """
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+        if not alerts:
+            return 0
+        document = alerts_document(alerts, datetime.now(UTC))
+        try:
+            with (
+                self._transaction(),
+                tempfile.TemporaryDirectory(prefix="cloudwarden-store-") as folder,
+            ):
+                before = self._con.execute("SELECT count(*) FROM alerts").fetchone()
+                doc = Path(folder) / "alerts.json"
+                doc.write_bytes(document)
+                self._con.execute(INSERT_ALERTS, [str(doc)])
+                after = self._con.execute("SELECT count(*) FROM alerts").fetchone()
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"store {self.path}: recording alerts failed: {_one_line(exc)}"
+            ) from None
+        return int(after[0] if after else 0) - int(before[0] if before else 0)
+
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run ``(sql, params)`` statements as one transaction, for tables that other
+        modules own (the respond journal): all of them are recorded, or none."""
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+        try:
+            with self._transaction():
+                for sql, params in statements:
+                    self._con.execute(sql, list(params))
+        except duckdb.Error as exc:
+            raise StoreError(f"store {self.path}: writing failed: {_one_line(exc)}") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read query, for tables that other modules own (the respond journal)."""
+        return self._fetchall(sql, params)
+
     # -- reading -------------------------------------------------------------
+    def alerts(
+        self,
+        rule: str | None = None,
+        since: datetime | None = None,
+        severity: str | None = None,
+        limit: int | None = 100,
+    ) -> list[dict[str, Any]]:
+        """Stored alerts (whole), newest last event first; ``since`` compares event times."""
+        where, params = alert_filters(rule, since, severity)
+        sql = (
+            f"SELECT alert FROM alerts{where} "
+            "ORDER BY coalesce(last_time, first_time) DESC NULLS LAST, alert_id"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(limit)))
+        return [alert_from_json(r[0]) for r in self._fetchall(sql, params)]
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        """One stored alert by its ``alert_id``, or None when the store never saw it."""
+        row = self._fetchone("SELECT alert FROM alerts WHERE alert_id = ?", [alert_id])
+        return None if row is None else alert_from_json(row[0])
+
     def runs(self, kind: str | None = None) -> list[RunRecord]:
         """Recorded runs, oldest first."""
         sql = f"SELECT {queries.RUN_COLUMNS} FROM runs"

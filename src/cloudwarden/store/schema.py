@@ -67,6 +67,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # v2: detection alerts, kept whole (the alert's JSON) and keyed by their stable id so
+    # that re-delivered alerts (at-least-once sinks, a restarted watch) are stored once
+    (
+        """
+        CREATE TABLE alerts (
+            alert_id VARCHAR PRIMARY KEY,
+            rule_id VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            account VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            first_time TIMESTAMP,
+            last_time TIMESTAMP,
+            recorded_at TIMESTAMP NOT NULL,
+            alert JSON NOT NULL
+        )
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from cloudwarden.detect.rules.evaluate import Predicate, compile_expr
-from cloudwarden.detect.rules.ir import And, Expr, Match, Or, Rule
+from cloudwarden.detect.rules.evaluate import Predicate, _value_tests, compile_expr
+from cloudwarden.detect.rules.hatch import EventFields, resolve_hatch
+from cloudwarden.detect.rules.ir import And, Expr, Match, Not, Or, Rule
 from cloudwarden.detect.sources.model import Event
 
 __all__ = ["INDEX_FIELDS", "IndexKey", "RuleHit", "StreamEngine", "guard_of", "index_keys"]
@@ -154,6 +155,10 @@ def _plain_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
     """
     parts = tuple(field.split("."))
     n = len(parts)
+    if n == 1:
+        return _top_getter(field)
+    if n == 2:
+        return _pair_getter(field, parts[0], parts[1])
     # at level i the evaluator tries the literal dotted keys parts[i:j] (j > i + 1) first
     steps = tuple(
         (parts[i], tuple(".".join(parts[i:j]) for j in range(n, i + 1, -1))) for i in range(n)
@@ -177,8 +182,45 @@ def _plain_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
     return get
 
 
+def _top_getter(key: str) -> Callable[[Mapping[str, Any]], object]:
+    def get(event: Mapping[str, Any]) -> object:
+        v = event.get(key)
+        if type(v) is str:
+            return v
+        return _MISSING if v is None else _UNKNOWN
+
+    return get
+
+
+def _pair_getter(field: str, head: str, tail: str) -> Callable[[Mapping[str, Any]], object]:
+    def get(event: Mapping[str, Any]) -> object:
+        if field in event:
+            return _UNKNOWN
+        obj = event.get(head, _MISSING)
+        if obj is _MISSING:
+            return _MISSING
+        if type(obj) is not dict:
+            return _UNKNOWN
+        v = obj.get(tail)
+        if type(v) is str:
+            return v
+        return _MISSING if v is None else _UNKNOWN
+
+    return get
+
+
 def _guarded(pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...]) -> Predicate:
     checks = tuple((_plain_getter(field), wanted) for field, wanted in guards)
+    if len(checks) == 1:
+        ((get1, wanted1),) = checks
+
+        def guarded1(event: Mapping[str, Any]) -> bool:
+            v = get1(event)
+            if v is _MISSING or (type(v) is str and v.lower() not in wanted1):
+                return False
+            return pred(event)
+
+        return guarded1
 
     def guarded(event: Mapping[str, Any]) -> bool:
         for get, wanted in checks:
@@ -191,6 +233,114 @@ def _guarded(pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...]) ->
 
 
 _Candidates = tuple[tuple[Rule, Predicate], ...]
+_PLAIN_OPS = frozenset(
+    {"equals", "wildcard", "contains", "startswith", "endswith", "re", "cidr"}
+    | {"lt", "lte", "gt", "gte", "neq"}
+)
+
+
+def fast_compile(expr: Expr) -> Predicate:
+    """The evaluator's predicate, with a shortcut for the common case of a plain string.
+
+    A :class:`Match` leaf first reads its field with :func:`_plain_getter`: a plain string
+    (every step a dict, no literal dotted key on the way) is tested directly with the
+    evaluator's own per-value tests; an absent or ``null`` field fails every positive test
+    (as in the evaluator, where ``null`` compares as nothing); anything else (lists,
+    numbers, objects, dotted keys) is left to the evaluator's compiled leaf. ``And`` /
+    ``Or`` / ``Not`` short-circuit in plain loops instead of generator expressions.
+    """
+    if isinstance(expr, And | Or):
+        parts = tuple(fast_compile(a) for a in expr.args)
+        if isinstance(expr, And):
+            return _all_of(parts)
+        return _any_of(parts)
+    if isinstance(expr, Not):
+        inner = fast_compile(expr.arg)
+        return lambda event: not inner(event)
+    if isinstance(expr, Match) and expr.op in ("null", "exists"):
+        return _fast_presence(expr)
+    if not isinstance(expr, Match) or expr.op not in _PLAIN_OPS:
+        return compile_expr(expr)
+    return _fast_leaf(expr)
+
+
+def _fast_presence(m: Match) -> Predicate:
+    slow = compile_expr(m)
+    get = _plain_getter(m.field)
+    want = m.op == "exists" and bool(m.values[0] if m.values else True)
+
+    def presence(event: Mapping[str, Any]) -> bool:
+        v = get(event)
+        if type(v) is str:
+            return want
+        return (not want) if v is _MISSING else slow(event)
+
+    return presence
+
+
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 2:
+        a, b = parts
+        return lambda event: a(event) and b(event)
+
+    def all_of(event: Mapping[str, Any]) -> bool:
+        for p in parts:  # noqa: SIM110 -- a plain loop: no generator per event
+            if not p(event):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
+    def any_of(event: Mapping[str, Any]) -> bool:
+        for p in parts:  # noqa: SIM110 -- a plain loop: no generator per event
+            if p(event):
+                return True
+        return False
+
+    return any_of
+
+
+def _fast_leaf(m: Match) -> Predicate:
+    slow = compile_expr(m)
+    get = _plain_getter(m.field)
+    tests = tuple(_value_tests(m))
+    if not tests:
+        return slow
+    if len(tests) == 1:
+        (test,) = tests
+
+        def one(event: Mapping[str, Any]) -> bool:
+            v = get(event)
+            if type(v) is str:
+                return test(v)
+            return False if v is _MISSING else slow(event)
+
+        return one
+
+    def several(event: Mapping[str, Any]) -> bool:
+        v = get(event)
+        if type(v) is str:
+            if m.all:
+                return all(t(v) for t in tests)
+            return any(t(v) for t in tests)
+        return False if v is _MISSING else slow(event)
+
+    return several
+
+
+def _predicate(rule: Rule) -> Predicate:
+    """The rule's detection, AND-ed with its ``python:`` function when it has one."""
+    pred = fast_compile(rule.detection)
+    if not rule.python:
+        return pred
+    hatch = resolve_hatch(rule.python)
+
+    def with_hatch(record: Mapping[str, Any]) -> bool:
+        return pred(record) and bool(hatch(EventFields(record)))
+
+    return with_hatch
 
 
 class StreamEngine:
@@ -198,7 +348,7 @@ class StreamEngine:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self._compiled: _Candidates = tuple((r, compile_expr(r.detection)) for r in self.rules)
+        self._compiled: _Candidates = tuple((r, _predicate(r)) for r in self.rules)
         self.keys: tuple[frozenset[IndexKey] | None, ...] = tuple(
             index_keys(r.detection) for r in self.rules
         )

@@ -17,8 +17,8 @@ provenance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
 
 Op = Literal[
     "equals",  # whole value equal (case-insensitive unless cased)
@@ -83,8 +83,70 @@ Expr: TypeAlias = And | Or | Not | Match | Keyword
 
 
 @dataclass(frozen=True, slots=True)
+class Threshold:
+    """``count OP N [by F…] within D`` or ``count(distinct F) OP N …`` (docs/detection-rules.md).
+
+    ``within`` is in seconds; ``distinct`` names the field whose distinct values are counted
+    instead of the hits.
+    """
+
+    op: Literal[">", ">="]
+    count: int
+    within: int
+    by: tuple[str, ...] = ()
+    distinct: str | None = None
+
+    def met(self, n: int) -> bool:
+        return n > self.count if self.op == ">" else n >= self.count
+
+    def __str__(self) -> str:
+        what = f"count(distinct {self.distinct})" if self.distinct else "count"
+        by = f" by {', '.join(self.by)}" if self.by else ""
+        return f"{what} {self.op} {self.count}{by} within {self.within}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Dedup:
+    """Alerts of one rule with the same ``by`` values within ``suppress`` seconds are one alert."""
+
+    by: tuple[str, ...]
+    suppress: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    """One test case of a rule: raw records and the expected outcome.
+
+    ``expect`` is ``"alert"`` (at least one), ``"no_alert"`` (none) or an exact alert count.
+    ``events`` are the records as the source delivers them: CloudTrail JSON objects, or flow /
+    access log lines as strings.
+    """
+
+    name: str
+    events: tuple[dict[str, Any] | str, ...]
+    expect: Literal["alert", "no_alert"] | int
+    line: int | None = None
+
+    def passes(self, alerts: int) -> bool:
+        if self.expect == "alert":
+            return alerts >= 1
+        if self.expect == "no_alert":
+            return alerts == 0
+        return alerts == self.expect
+
+    @property
+    def expectation(self) -> str:
+        return self.expect if isinstance(self.expect, str) else f"alerts: {self.expect}"
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
-    """A detection rule with the metadata alerts carry (DRL 1.1 needs ``author`` and ``attribution``)."""
+    """A detection rule with the metadata alerts carry (DRL 1.1 needs ``author`` and ``attribution``).
+
+    ``threshold``, ``dedup``, ``runbook``, ``playbook``, ``python`` and ``tests`` come from
+    native rules (Sigma rules leave them empty); ``python`` is a ``module:function`` reference
+    AND-ed after the detection (see :mod:`cloudwarden.detect.rules.hatch`).
+    """
 
     id: str
     title: str
@@ -103,6 +165,12 @@ class Rule:
     source_path: str = ""
     license: str = ""
     attribution: str = ""
+    threshold: Threshold | None = None
+    dedup: Dedup | None = None
+    runbook: str = ""
+    playbook: str = ""
+    python: str = ""
+    tests: tuple[RuleTest, ...] = field(default=(), hash=False, compare=False)
 
     @property
     def attack_ids(self) -> tuple[str, ...]:

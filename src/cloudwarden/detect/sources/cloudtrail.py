@@ -14,6 +14,7 @@ inference rejects and which orjson keeps as distinct keys.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -63,14 +64,21 @@ def parse_time(text: str) -> datetime:
     return cached
 
 
+_TOP_SET = frozenset(TOP_FIELDS)
+_IDENTITY_NAMES = dict(IDENTITY_FIELDS)
+
+
 def promote(rec: dict[str, Any]) -> dict[str, Any]:
     """The ~20 top-level and identity fields rules filter on, flat, for typed columns."""
-    fields = {name: rec[name] for name in TOP_FIELDS if name in rec}
+    top = _TOP_SET
+    fields = {k: v for k, v in rec.items() if k in top}
     ident = rec.get("userIdentity")
     if type(ident) is dict:
-        for name, dotted in IDENTITY_FIELDS:
-            if name in ident:
-                fields[dotted] = ident[name]
+        names = _IDENTITY_NAMES
+        for name, v in ident.items():
+            dotted = names.get(name)
+            if dotted is not None:
+                fields[dotted] = v
         ctx = ident.get("sessionContext")
         if type(ctx) is dict:
             issuer = ctx.get("sessionIssuer")
@@ -115,7 +123,7 @@ def records_events(records: Iterable[Any], origin: str, stats: SourceStats) -> I
 def document_events(data: bytes, origin: str, stats: SourceStats) -> Iterator[Event]:
     """One JSON file: a delivered ``{"Records": [...]}`` document, a list, or JSON Lines."""
     try:
-        doc = orjson.loads(data)
+        doc = loads_bulk(data)
     except orjson.JSONDecodeError as exc:
         if _looks_like_lines(data):
             yield from lines_events(data.splitlines(), origin, stats)
@@ -132,6 +140,22 @@ def document_events(data: bytes, origin: str, stats: SourceStats) -> Iterator[Ev
         yield from records_events(doc, origin, stats)
     else:
         yield from records_events([doc], origin, stats)
+
+
+def loads_bulk(data: bytes) -> Any:
+    """``orjson.loads`` with the cyclic garbage collector paused.
+
+    A delivered file decodes into tens of thousands of dicts at once; each few hundred
+    allocations would otherwise start a collection that walks them all again (decoded JSON
+    holds no cycles), which costs about a third of the decode time.
+    """
+    if not gc.isenabled():
+        return orjson.loads(data)
+    gc.disable()
+    try:
+        return orjson.loads(data)
+    finally:
+        gc.enable()
 
 
 def _looks_like_lines(data: bytes) -> bool:

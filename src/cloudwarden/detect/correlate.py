@@ -1,0 +1,313 @@
+"""Thresholds, dedup and suppression over rule hits: the :class:`Detector`.
+
+The engines say which rules match which events (:mod:`cloudwarden.detect.matching`); this
+module turns those hits into alerts exactly as docs/detection-rules.md says, in Python and
+after matching, so the streaming and batch engines raise the same alerts:
+
+* **Thresholds.** A threshold rule's hits are taken in event-time order (ties by event key)
+  and grouped by the ``by`` values (a missing field is ``""``). For each hit the group's
+  window keeps the hits of the last ``within`` seconds (``time > t - within``); when the
+  count, or the number of distinct non-empty values of the ``distinct`` field, meets the
+  comparison, one alert carries every event of the window and the window is emptied.
+* **Dedup.** Candidate alerts are taken in the time order of the event that raised them; an
+  alert whose rule and dedup key (the dedup ``by`` values of its first event) equal those of
+  an alert raised less than ``suppress`` seconds earlier is not raised, and the earlier
+  alert's ``suppressed`` count goes up by one.
+
+A :class:`Detector` keeps the open windows and the suppression memory between calls of
+:meth:`Detector.process`, and :meth:`Detector.state` exports them as JSON-ready data, so a
+watcher polling every minute raises the same alerts as one run over all the events (as long
+as each poll's events are newer than the previous poll's; a poll is sorted in itself). A
+suppressed count is final in the returned alert only for suppressions within the same
+call; later ones are counted in the state. Windows and suppression entries that no later
+event can reach (older than the newest event time seen minus their duration) are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
+from cloudwarden.detect.matching import EngineName, Hit, Matcher
+from cloudwarden.detect.rules.ir import Rule, Threshold
+from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
+from cloudwarden.detect.sources import Event
+
+__all__ = ["STATE_VERSION", "Detector"]
+
+STATE_VERSION = 1
+
+Group = tuple[str, ...]
+
+
+@dataclass
+class _Window:
+    """The open hits of one threshold group, oldest first, and their distinct-value counts."""
+
+    hits: deque[Hit] = field(default_factory=deque)
+    distinct: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _Raised:
+    """The last raised alert of one rule and dedup key."""
+
+    time: datetime
+    alert_id: str
+    suppressed: int = 0
+
+
+@dataclass
+class _Candidate:
+    rule: int
+    position: int
+    hits: list[Hit]
+    group: dict[str, str]
+    suppressed: int = 0
+
+    @property
+    def time(self) -> datetime:
+        return self.hits[-1].meta.time
+
+
+class Detector:
+    """Rules over batches of events, with thresholds and dedup kept across batches.
+
+    ``engine`` is ``"stream"`` or ``"batch"``; ``state`` is what :meth:`state` returned
+    (possibly from another process, through JSON).
+    """
+
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        engine: EngineName = "stream",
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self._matcher = Matcher(self.rules, engine)
+        self._index = {r.id: i for i, r in enumerate(self.rules)}
+        self._windows: dict[int, dict[Group, _Window]] = {}
+        self._raised: dict[int, dict[str, _Raised]] = {}
+        self._clock: datetime | None = None
+        if state:
+            self._restore(state)
+
+    @property
+    def unsupported(self) -> dict[str, str]:
+        """Rule id -> why it ran on the streaming engine although the batch engine was asked."""
+        return self._matcher.unsupported
+
+    def process(self, events: Iterable[Event]) -> list[Alert]:
+        """The alerts the events raise, in the order of the event that raised each, then rule."""
+        hits = self._matcher.hits(events)
+        candidates: list[_Candidate] = []
+        by_rule: dict[int, list[Hit]] = {}
+        for h in hits:
+            if self.rules[h.rule].threshold is None:
+                candidates.append(_Candidate(h.rule, h.position, [h], {}))
+            else:
+                by_rule.setdefault(h.rule, []).append(h)
+            if self._clock is None or h.meta.time > self._clock:
+                self._clock = h.meta.time
+        for i, rule_hits in by_rule.items():
+            candidates.extend(self._thresholds(i, rule_hits))
+        raised = self._dedup(candidates)
+        raised.sort(key=lambda c: (c.position, c.rule))
+        self._prune()
+        return [self._alert(c) for c in raised]
+
+    # ---- thresholds --------------------------------------------------------------------
+
+    def _thresholds(self, i: int, hits: list[Hit]) -> Iterable[_Candidate]:
+        threshold = self.rules[i].threshold
+        assert threshold is not None
+        within = timedelta(seconds=threshold.within)
+        windows = self._windows.setdefault(i, {})
+        hits.sort(key=lambda h: (h.meta.time, h.key, h.position))
+        for h in hits:
+            group = tuple(h.values.get(f, "") for f in threshold.by)
+            window = windows.setdefault(group, _Window())
+            _expire(window, h.meta.time - within, threshold)
+            window.hits.append(h)
+            if threshold.distinct:
+                value = h.values.get(threshold.distinct, "")
+                if value:
+                    window.distinct[value] += 1
+            n = len(window.distinct) if threshold.distinct else len(window.hits)
+            if threshold.met(n):
+                named = dict(zip(threshold.by, group, strict=True))
+                yield _Candidate(i, h.position, list(window.hits), named)
+                windows[group] = _Window()
+
+    # ---- dedup -------------------------------------------------------------------------
+
+    def _dedup(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        candidates.sort(key=lambda c: (c.time, c.hits[0].key, c.rule, c.position))
+        out: list[_Candidate] = []
+        latest: dict[tuple[int, str], _Candidate] = {}
+        for c in candidates:
+            dedup = self.rules[c.rule].dedup
+            if dedup is None:
+                out.append(c)
+                continue
+            key = _dedup_key(dedup.by, c.hits[0])
+            memory = self._raised.setdefault(c.rule, {})
+            prev = memory.get(key)
+            if prev is not None and c.time - prev.time < timedelta(seconds=dedup.suppress):
+                prev.suppressed += 1
+                if (earlier := latest.get((c.rule, key))) is not None:
+                    earlier.suppressed += 1
+                continue
+            memory[key] = _Raised(c.time, alert_id(self.rules[c.rule].id, _keys(c)))
+            latest[(c.rule, key)] = c
+            out.append(c)
+        return out
+
+    def _prune(self) -> None:
+        if self._clock is None:
+            return
+        for i, windows in self._windows.items():
+            threshold = self.rules[i].threshold
+            assert threshold is not None
+            horizon = self._clock - timedelta(seconds=threshold.within)
+            for group in list(windows):
+                _expire(windows[group], horizon, threshold)
+                if not windows[group].hits:
+                    del windows[group]
+        for i, memory in self._raised.items():
+            dedup = self.rules[i].dedup
+            assert dedup is not None
+            horizon = self._clock - timedelta(seconds=dedup.suppress)
+            for key in [k for k, r in memory.items() if r.time <= horizon]:
+                del memory[key]
+
+    # ---- alerts ------------------------------------------------------------------------
+
+    def _alert(self, c: _Candidate) -> Alert:
+        rule = self.rules[c.rule]
+        first = c.hits[0].meta
+        keys = _keys(c)
+        dedup = rule.dedup
+        return Alert(
+            rule_id=rule.id,
+            title=rule.title,
+            severity=severity_of(rule.level),
+            attack=rule.attack_ids,
+            tags=rule.tags,
+            event_id=keys[0],
+            event_kind=first.kind,
+            event_time=first.time,
+            account=first.account,
+            region=first.region,
+            rule_origin=rule.source,
+            author=rule.author,
+            rule_source=rule.attribution,
+            license=rule.license,
+            rule_set_url=SIGMAHQ_URL if rule.source == "sigma" else "",
+            alert_id=alert_id(rule.id, keys),
+            event_ids=keys,
+            first_time=first.time,
+            last_time=c.time,
+            count=len(c.hits),
+            group=c.group,
+            dedup_key=_dedup_key(dedup.by, c.hits[0]) if dedup is not None else "",
+            suppressed=c.suppressed,
+            runbook=rule.runbook,
+            playbook=rule.playbook,
+            description=rule.description,
+        )
+
+    # ---- state -------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Open threshold windows and suppression memory, as JSON-ready data."""
+        windows = {
+            self.rules[i].id: [
+                {"group": list(group), "hits": [_hit_dict(h) for h in w.hits]}
+                for group, w in sorted(groups.items())
+            ]
+            for i, groups in sorted(self._windows.items())
+            if groups
+        }
+        raised = {
+            self.rules[i].id: {
+                key: {
+                    "time": r.time.isoformat(),
+                    "alert_id": r.alert_id,
+                    "suppressed": r.suppressed,
+                }
+                for key, r in sorted(memory.items())
+            }
+            for i, memory in sorted(self._raised.items())
+            if memory
+        }
+        clock = self._clock.isoformat() if self._clock is not None else None
+        return {"version": STATE_VERSION, "clock": clock, "windows": windows, "suppress": raised}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"detector state version {state.get('version')!r} is not supported")
+        if state.get("clock"):
+            self._clock = datetime.fromisoformat(state["clock"])
+        for rule_id, groups in (state.get("windows") or {}).items():
+            i = self._index.get(rule_id)
+            threshold = self.rules[i].threshold if i is not None else None
+            if i is None or threshold is None:
+                continue  # the rule is gone or lost its threshold: its windows mean nothing
+            for g in groups:
+                window = _Window()
+                for h in g["hits"]:
+                    hit = _hit_from(i, h)
+                    window.hits.append(hit)
+                    value = hit.values.get(threshold.distinct or "", "")
+                    if threshold.distinct and value:
+                        window.distinct[value] += 1
+                self._windows.setdefault(i, {})[tuple(g["group"])] = window
+        for rule_id, memory in (state.get("suppress") or {}).items():
+            i = self._index.get(rule_id)
+            if i is None or self.rules[i].dedup is None:
+                continue
+            self._raised[i] = {
+                key: _Raised(datetime.fromisoformat(r["time"]), r["alert_id"], r["suppressed"])
+                for key, r in memory.items()
+            }
+
+
+def _expire(window: _Window, horizon: datetime, threshold: Threshold) -> None:
+    """Drop the hits at or before ``horizon`` (the window keeps ``time > t - within``)."""
+    while window.hits and window.hits[0].meta.time <= horizon:
+        old = window.hits.popleft()
+        value = old.values.get(threshold.distinct or "", "")
+        if threshold.distinct and value:
+            window.distinct[value] -= 1
+            if window.distinct[value] == 0:
+                del window.distinct[value]
+
+
+def _keys(c: _Candidate) -> tuple[str, ...]:
+    return tuple(h.key for h in c.hits)
+
+
+def _dedup_key(by: Sequence[str], hit: Hit) -> str:
+    return "; ".join(f"{f}={hit.values.get(f, '')}" for f in by)
+
+
+def _hit_dict(h: Hit) -> dict[str, Any]:
+    m = h.meta
+    return {
+        "key": h.key,
+        "time": m.time.isoformat(),
+        "kind": m.kind,
+        "account": m.account,
+        "region": m.region,
+        "values": dict(h.values),
+    }
+
+
+def _hit_from(rule: int, d: dict[str, Any]) -> Hit:
+    meta = EventMeta(d["kind"], datetime.fromisoformat(d["time"]), d["account"], d["region"])
+    return Hit(rule, -1, d["key"], meta, dict(d["values"]))

@@ -1,0 +1,397 @@
+"""The batch engine reading CloudTrail files itself: DuckDB parses, projects and matches.
+
+:meth:`SqlFileScan.scan` hands DuckDB the delivered files (``{"Records": [...]}``
+documents, gzip or not, and JSON Lines) and runs one query per chunk of files:
+``read_json_objects`` reads each document as JSON, ``json_transform`` turns its
+``Records`` into a list of structs with an **explicit** type description -- no schema
+inference, which real CloudTrail breaks (``Tagging``/``tagging``) -- and the fused rule scan
+runs over the unnested records. The description holds only what the rules and the alerts
+need: the promoted top-level fields (:data:`PROMOTED`) as VARCHAR, and every other
+top-level part a rule reads (``userIdentity``, ``requestParameters``, ...) as JSON text,
+on which rule paths are JSON paths. Nothing else of a record is materialised.
+
+**Exactness.** The SQL is exact for *regular* records; for the rest a whole file is
+evaluated by the streaming engine (the reference closures) instead, so the result is the
+streaming engine's, hit for hit, and its problems are counted exactly as
+:func:`cloudwarden.detect.sources.read_events` counts them. A record is irregular when the
+typed projection could hide a difference (each test is conservative, never the reverse):
+
+* ``eventID`` / ``eventTime`` not a plain JSON string without escapes (``eventTime`` not
+  CloudTrail's ``YYYY-MM-DDTHH:MM:SSZ``), or the record is not an object (the reader may
+  find it unparseable: it is counted there);
+* a promoted field holding a list or an object (its text starts with ``[`` or ``{``), or
+  an account or region holding the ASCII separators the hits are packed with;
+* a JSON part with a list directly inside a list (``[[``), or a key on a rule path that
+  contains a dot (the evaluator tries literal dotted keys first), top level or nested;
+* a JSON Lines row that is a saved ``LookupEvents`` item or not valid JSON;
+* a document without a ``Records`` list, or a file DuckDB cannot parse (DuckDB stops the
+  whole query on malformed JSON, naming the file: that file is set aside and the chunk
+  re-run).
+
+Lists inside JSON parts are regular: a rule path crossing them is compiled to the union of
+the JSON paths with and without ``[*]`` at each step, evaluated only for records whose part
+contains a ``[``; other records take a single ``json_extract_string``.
+
+Known gaps, as for :class:`~cloudwarden.detect.engines.sql.SqlEngine`: a key repeated in
+one object (DuckDB keeps the first, orjson the last), a dotted top-level key whose value
+is ``null``, floats such as ``1.0`` in promoted fields, and case folding outside ASCII.
+
+Output order is the events' order (files in the given order, records in file order),
+then the rules' order, like the streaming engine's; DuckDB keeps the insertion order of a
+plain scan (``preserve_insertion_order``, its default), which is relied on here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from cloudwarden.detect.engines.sql import DUCKDB, Dialect, UnsupportedForSql, _col, _q
+from cloudwarden.detect.engines.sql_layout import (
+    PROMOTED,
+    FileCompiler,
+    json_col,
+    list_flag,
+    plan_for,
+    record_type,
+    rule_fields,
+)
+from cloudwarden.detect.engines.stream import StreamEngine, index_keys
+from cloudwarden.detect.rules.ir import Rule
+from cloudwarden.detect.sources import cloudtrail
+from cloudwarden.detect.sources.blobs import blob_events
+from cloudwarden.detect.sources.model import SourceStats
+
+__all__ = ["PROMOTED", "FileHit", "SqlFileScan", "cloudtrail_files"]
+
+_TIME_LIKE = '"____-__-__T__:__:__Z"'
+_MAX_OBJECT = 1 << 30
+#: separators of the packed hits (ASCII unit and record separators: not in ids or event ids)
+_SEP_CHAR, _HIT_CHAR = "\x1f", "\x1e"
+_SEP, _HIT_SEP = "chr(31)", "chr(30)"
+_CHUNK_FILES = 64
+
+
+class FileHit(NamedTuple):
+    """One rule matching one record of a file: enough for an alert without the record.
+
+    A named tuple rather than a dataclass: a scan returns millions of them (threshold rules
+    match most events), and a tuple is built several times faster.
+    """
+
+    rule_id: str
+    event_id: str
+    origin: str
+    event_time: str
+    account: str
+    region: str
+
+
+class SqlFileScan:
+    """Compile rules once for files; :meth:`scan` runs them over CloudTrail files."""
+
+    def __init__(self, rules: Iterable[Rule], dialect: Dialect = DUCKDB) -> None:
+        self.rules = tuple(rules)
+        self.dialect = dialect
+        self.unsupported: dict[str, str] = {}
+        self.predicates: dict[str, str] = {}
+        found: dict[str, None] = {}
+        comp = FileCompiler(dialect)
+        for rule in self.rules:
+            if getattr(rule, "python", None):  # arbitrary Python: streaming engine only
+                self.unsupported[rule.id] = "python function"
+                continue
+            if _SEP_CHAR in rule.id or _HIT_CHAR in rule.id:
+                self.unsupported[rule.id] = "rule id holds an ASCII separator"
+                continue
+            try:
+                fields: dict[str, None] = {}
+                rule_fields(rule.detection, fields)
+                self.predicates[rule.id] = comp.expr(rule.detection)
+                found.update(fields)
+            except UnsupportedForSql as exc:
+                self.unsupported[rule.id] = str(exc)
+        self.plan = plan_for(found)
+        self.identity_paths = tuple(comp.identity_paths)
+        self._order = {rid: i for i, rid in enumerate(self.predicates)}
+        self._by_source: dict[str, list[str]] = {}
+        self._always: list[str] = []
+        for rule in self.rules:
+            if rule.id not in self.predicates:
+                continue
+            keys = index_keys(rule.detection)
+            if not keys or any(s is None for s, _ in keys):
+                self._always.append(rule.id)
+                continue
+            for source in sorted({s for s, _ in keys if s is not None}):
+                self._by_source.setdefault(source, []).append(rule.id)
+        self.record_type = record_type(self.plan)
+        self._fallback = StreamEngine(r for r in self.rules if r.id in self.predicates)
+        #: CloudTrail JSON files the last scan left to the streaming engine, and why (files
+        #: of other kinds, or not JSON, also go through the reader, and are not listed)
+        self.fallback_files: dict[str, str] = {}
+
+    # ---- SQL ----
+    def fused(self) -> str:
+        """The ids of the rules a record matches, joined by ``chr(31)``.
+
+        Rules are grouped as the streaming engine indexes them: a rule whose every match
+        needs ``eventSource`` among some values runs only in those branches of a ``CASE`` on
+        ``lower(eventSource)``; the others run on every record. The ids are put back in
+        rule order when the hits are read.
+        """
+
+        def join(ids: Sequence[str]) -> str:
+            cases = [f"CASE WHEN {self.predicates[rid]} THEN {_q(rid)} END" for rid in ids]
+            return f"concat_ws({_SEP}, " + ",\n  ".join(cases) + ")"
+
+        parts = [f"nullif({join(self._always)}, '')"] if self._always else []
+        if self._by_source:
+            branches = "\n".join(
+                f"WHEN {_q(source)} THEN nullif({join(ids)}, '')"
+                for source, ids in sorted(self._by_source.items())
+            )
+            parts.append(f'CASE lower("eventSource")\n{branches}\nEND')
+        if not parts:
+            return "''"
+        return f"coalesce(concat_ws({_SEP}, {', '.join(parts)}), '')"
+
+    def irregular(self) -> str:
+        """The condition under which a record is left to the streaming engine."""
+        tests = [
+            "r IS NULL",
+            "NOT coalesce(starts_with(eid, '\"') AND position('\\' IN eid) = 0, false)",
+            f"NOT coalesce(etime LIKE {_q(_TIME_LIKE)}, false)",
+            "TRY_CAST(substr(etime, 2, 19) AS TIMESTAMP) IS NULL",
+            "r.CloudTrailEvent IS NOT NULL",
+        ]
+        if self.plan.dotted_pattern():
+            tests.append("dotted")
+        for name in self.plan.promoted:
+            c = f"r.{_col(name)}"
+            tests.append(f"coalesce(left({c}, 1) IN ('[', '{{'), false)")
+        for name in self.plan.json_cols:
+            tests.append(f"coalesce(position('[[' IN r.{_col(name)}) > 0, false)")
+        # the alert's account and region travel packed between ASCII separators
+        for name in ("awsRegion", "recipientAccountId"):
+            c = f"r.{_col(name)}"
+            tests.append(
+                f"coalesce(position(chr(30) IN {c}) + position(chr(31) IN {c}) > 0, false)"
+            )
+        ident = 'r."userIdentity"'
+        tests.append(
+            f"coalesce(position('\\u001E' IN {ident}) + position('\\u001F' IN {ident}) > 0, false)"
+        )
+        return " OR ".join(f"({t})" for t in tests)
+
+    def query(self, files: Sequence[str], lines: bool) -> str:
+        """The fused scan of ``files``: per record its file, whether it is irregular, its hits.
+
+        Rows: hits, irregular records, and one row per document carrying its record count
+        (``n``); for JSON Lines (``lines``) every record is a row (``n`` is NULL).
+        """
+        desc = json.dumps(self.record_type)
+        flist = "[" + ", ".join(_q(f) for f in files) + "]"
+        pattern = self.plan.dotted_pattern()
+        dotted = f"regexp_matches(json, {_q(pattern)})" if pattern else "false"
+        if lines:
+            source = (
+                f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
+                f"coalesce({dotted}, false) AS dotted, "
+                f"NULL::BIGINT AS i, NULL::BIGINT AS n "
+                f"FROM read_json_objects({flist}, format='newline_delimited', filename=true, "
+                f"ignore_errors=true, maximum_object_size={_MAX_OBJECT})"
+            )
+        else:
+            docs = json.dumps({"Records": [self.record_type]})
+            source = (
+                f"SELECT f, dotted, unnest(coalesce(d.Records, [NULL])) AS r, "
+                f"unnest(range(1, coalesce(len(d.Records), 1) + 1)) AS i, "
+                f"coalesce(len(d.Records), 1) AS n FROM ("
+                f"SELECT filename AS f, json_transform(json, {_q(docs)}) AS d, "
+                f"{dotted} AS dotted "
+                f"FROM read_json_objects({flist}, format='unstructured', filename=true, "
+                f"maximum_object_size={_MAX_OBJECT}))"
+            )
+        cols = [f"r.{_col(p)} AS {_col(p)}" for p in PROMOTED]
+        cols += [f"r.{_col(c)} AS {json_col(c)}" for c in self.plan.json_cols]
+        cols += [f"position('[' IN r.{_col(c)}) > 0 AS {list_flag(c)}" for c in self.plan.json_cols]
+        if self.identity_paths:
+            paths = "[" + ", ".join(_q(p) for p in self.identity_paths) + "]"
+            cols.append(f'json_extract_string(r."userIdentity", {paths}) AS x_userIdentity')
+        ids = self.fused()
+        account = (
+            "coalesce(nullif(\"recipientAccountId\", ''), "
+            f"json_extract_string({json_col('userIdentity')}, '$.accountId'), '')"
+        )
+        packed = (
+            f"concat_ws({_SEP}, ids, substr(eid, 2, length(eid) - 2), "
+            f"substr(etime, 2, length(etime) - 2), {account}, coalesce(\"awsRegion\", ''))"
+        )
+        if lines:
+            final = f"SELECT f, 1 AS n, odd, CASE WHEN ids <> '' THEN {packed} END FROM scan"
+        else:
+            final = (
+                f"SELECT f, max(n), bool_or(odd), string_agg({packed}, {_HIT_SEP} ORDER BY i) "
+                f"FILTER (WHERE ids <> '') FROM scan GROUP BY f"
+            )
+        return (
+            f"WITH src AS ({source}),\n"
+            f"recs AS (SELECT f, i, n, r, dotted, CAST(r.eventID AS VARCHAR) AS eid, "
+            f"CAST(r.eventTime AS VARCHAR) AS etime FROM src),\n"
+            f"typed AS (SELECT f, i, n, eid, etime, ({self.irregular()}) AS odd, "
+            f"{', '.join(cols)} FROM recs),\n"
+            f"scan AS (SELECT f, i, n, odd, eid, etime, {json_col('userIdentity')}, "
+            f'"awsRegion", "recipientAccountId", {ids} AS ids FROM typed)\n'
+            f"{final}"
+        )
+
+    # ---- running ----
+    def scan(
+        self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
+    ) -> list[FileHit]:
+        """Hits over the CloudTrail files of ``paths`` (files or folders), in event then rule
+        order; ``stats`` counts files, events and problems as ``read_events`` would."""
+        return list(self.iter_scan(paths, stats, con))
+
+    def iter_scan(
+        self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
+    ) -> Iterator[FileHit]:
+        """:meth:`scan`, yielding the hits chunk by chunk (64 files a query) to bound memory."""
+        import duckdb
+
+        own = con is None
+        con = con or duckdb.connect()
+        self.fallback_files = {}
+        try:
+            kinds = cloudtrail_files(paths, stats)
+            for start in range(0, len(kinds), _CHUNK_FILES):
+                yield from self._chunk(con, kinds[start : start + _CHUNK_FILES], stats)
+        finally:
+            if own:
+                con.close()
+
+    def _chunk(
+        self, con: Any, chunk: list[tuple[str, str, str]], stats: SourceStats
+    ) -> Iterator[FileHit]:
+        per_file: dict[str, list[str]] = {path: [] for path, _, _ in chunk}
+        counts: dict[str, int] = dict.fromkeys(per_file, 0)
+        fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
+        for lines in (False, True):
+            todo = [p for p, _, k in chunk if k == ("lines" if lines else "doc")]
+            while todo:
+                try:
+                    rows = con.execute(self.query(todo, lines)).fetchall()
+                except duckdb_error() as exc:
+                    # DuckDB names the file it failed on (the longest match: a.json vs a.json.gz)
+                    bad = max((p for p in todo if p in str(exc)), key=len, default=None)
+                    if bad is None:
+                        raise
+                    fallback[bad] = f"DuckDB could not read it: {str(exc)[:200]}"
+                    todo.remove(bad)
+                    continue
+                self._collect(rows, lines, per_file, counts, fallback)
+                break
+        for path, origin, kind in chunk:
+            if path in fallback:
+                if kind != "other":
+                    self.fallback_files[origin] = fallback[path]
+                yield from self._stream_file(path, origin, stats)
+                continue
+            stats.files += 1
+            stats.events["cloudtrail"] += counts[path]
+            for packed in per_file[path]:
+                for one in packed.split(_HIT_CHAR):
+                    *ids, key, t, account, region = one.split(_SEP_CHAR)
+                    if len(ids) > 1:
+                        ids.sort(key=self._order.__getitem__)
+                    for rid in ids:
+                        yield FileHit(rid, key, origin, t, account, region)
+
+    @staticmethod
+    def _collect(
+        rows: list[tuple[Any, ...]],
+        lines: bool,
+        per_file: dict[str, list[str]],
+        counts: dict[str, int],
+        fallback: dict[str, str],
+    ) -> None:
+        for f, n, odd, packed in rows:
+            if odd:
+                fallback.setdefault(f, "an irregular record")
+                continue
+            counts[f] = counts[f] + n if lines else n
+            if not packed:
+                continue
+            per_file[f].append(packed)
+
+    def _stream_file(self, path: str, origin: str, stats: SourceStats) -> Iterator[FileHit]:
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 -- closed by the with below
+        except OSError as exc:
+            stats.problem(origin, f"unreadable file: {exc.strerror or exc}")
+            return
+        with handle as fh:
+            for ev in blob_events(fh, origin, stats):
+                if ev.source != "cloudtrail" or not isinstance(ev.raw, dict):
+                    continue
+                f = ev.fields
+                account = f.get("recipientAccountId") or f.get("userIdentity.accountId") or ""
+                region = f.get("awsRegion") or ""
+                t = ev.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+                for hit in self._fallback.process(ev.raw, ev):
+                    yield FileHit(hit.rule.id, ev.key, origin, t, str(account), str(region))
+
+
+def duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
+def cloudtrail_files(
+    paths: Iterable[str | os.PathLike[str]], stats: SourceStats
+) -> list[tuple[str, str, str]]:
+    """``(path, origin, kind)`` of every file under ``paths``, kind ``doc`` (a delivered
+    ``{"Records": ...}`` document), ``lines`` (JSON Lines) or ``other`` (left to the reader);
+    digest files are skipped and counted in ``stats`` as :func:`read_events` does."""
+    out: list[tuple[str, str, str]] = []
+    for p in paths:
+        root = Path(p)
+        if root.is_file():
+            out.append((str(root), root.name, ""))
+            continue
+        files = sorted(
+            f
+            for f in root.rglob("*")
+            if f.is_file() and not any(s.startswith(".") for s in f.relative_to(root).parts)
+        )
+        for f in files:
+            rel = f.relative_to(root)
+            if "CloudTrail-Digest" in rel.parts:
+                stats.skip(rel.as_posix(), "CloudTrail digest file (hashes, no events)")
+                continue
+            out.append((str(f), rel.as_posix(), ""))
+    return [(path, origin, _sniff(path)) for path, origin, _ in out]
+
+
+def _sniff(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+            fh.seek(0)
+            stream = gzip.GzipFile(fileobj=fh) if head == b"\x1f\x8b" else fh
+            start = stream.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return "other"
+    text = start.lstrip()
+    if cloudtrail.is_digest(start) or not text.startswith(b"{"):
+        return "other"
+    if text[1:].lstrip().startswith(b'"Records"'):
+        return "doc"
+    return "lines"

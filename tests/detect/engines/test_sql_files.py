@@ -1,0 +1,177 @@
+"""The batch engine reading files itself agrees with the streaming engine, hit for hit.
+
+Every test compares :class:`SqlFileScan` over files with ``read_events`` + the streaming
+engine over the same files: the same ``(rule, eventID)`` pairs in the same order
+(duplicates included), and the same counts of files, events and unparseable records.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cloudwarden.detect.corpus import generate_records, write_cloudtrail
+from cloudwarden.detect.engines.sql import SqlEngine
+from cloudwarden.detect.engines.sql_files import SqlFileScan
+from cloudwarden.detect.engines.stream import StreamEngine
+from cloudwarden.detect.rules import And, Match, Not, Rule, builtin_sigma_rules
+from cloudwarden.detect.sources import SourceStats, read_events
+
+pytest.importorskip("duckdb")
+
+DATA = Path(__file__).parents[1] / "sources" / "data"
+SIGMA: tuple[Rule, ...] = builtin_sigma_rules().rules
+
+
+def stream_hits(rules: tuple[Rule, ...] | list[Rule], root: Path) -> tuple[list[Any], SourceStats]:
+    stats = SourceStats()
+    engine = StreamEngine(rules)
+    hits = [
+        (h.rule.id, h.event_id)
+        for ev in read_events(str(root), stats=stats)
+        if ev.source == "cloudtrail"
+        for h in engine.run((ev,))
+    ]
+    return hits, stats
+
+
+def batch_hits(
+    rules: tuple[Rule, ...] | list[Rule], root: Path
+) -> tuple[list[Any], SourceStats, SqlFileScan]:
+    scan = SqlFileScan(rules)
+    stats = SourceStats()
+    hits = [(h.rule_id, h.event_id) for h in scan.scan([root], stats)]
+    return hits, stats, scan
+
+
+def assert_agree(rules: tuple[Rule, ...] | list[Rule], root: Path) -> SqlFileScan:
+    want, want_stats = stream_hits(rules, root)
+    got, got_stats, scan = batch_hits(rules, root)
+    assert got == want
+    assert (got_stats.files, got_stats.events, got_stats.unparseable) == (
+        want_stats.files,
+        want_stats.events,
+        want_stats.unparseable,
+    )
+    assert got_stats.by_reason == want_stats.by_reason
+    assert [p.location for p in got_stats.skipped] == [p.location for p in want_stats.skipped]
+    return scan
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    write_cloudtrail(root, generate_records(20_000, seed=3), per_file=500)
+    return root
+
+
+def test_regular_corpus_is_read_by_duckdb_alone(corpus: Path) -> None:
+    scan = assert_agree(SIGMA, corpus)
+    assert scan.unsupported == {}
+    assert scan.fallback_files == {}  # every record regular: no file left to Python
+    hits, _ = stream_hits(SIGMA, corpus)
+    assert len({r for r, _ in hits}) >= 25  # many rules fire, at a low rate for most
+
+
+def test_keys_differing_only_by_case_need_no_schema(corpus: Path) -> None:
+    tagging = Rule(
+        id="tagging",
+        title="t",
+        detection=And(
+            (
+                Match("eventName", "equals", ("PutBucketTagging",)),
+                Match("requestParameters.Tagging.TagSet.Tag.Key", "equals", ("env",)),
+                Match("requestParameters.tagging", "exists", (True,)),
+            )
+        ),
+    )
+    scan = assert_agree([tagging], corpus)
+    assert scan.fallback_files == {}
+    assert batch_hits([tagging], corpus)[0]
+
+
+def test_odd_and_bad_records_fall_back_and_are_counted(tmp_path: Path) -> None:
+    records = generate_records(3000, seed=5, odd_rate=0.01, bad_rate=0.005)
+    write_cloudtrail(tmp_path, records, per_file=100)
+    scan = assert_agree(SIGMA, tmp_path)
+    assert 0 < len(scan.fallback_files) < 30  # only the files holding an odd record
+    _, stats = stream_hits(SIGMA, tmp_path)
+    assert stats.unparseable > 0
+
+
+def test_plain_json_and_json_lines(tmp_path: Path) -> None:
+    write_cloudtrail(tmp_path / "docs", generate_records(800, seed=8), compress=False)
+    write_cloudtrail(tmp_path / "lines", generate_records(800, seed=9), lines=True, per_file=300)
+    scan = assert_agree(SIGMA, tmp_path)
+    assert scan.fallback_files == {}
+
+
+def test_malformed_file_is_counted_and_the_rest_still_scanned(tmp_path: Path) -> None:
+    write_cloudtrail(tmp_path, generate_records(1500, seed=11), per_file=500)
+    good = sorted(tmp_path.rglob("*.json.gz"))[0]
+    (good.parent / "truncated.json.gz").write_bytes(
+        gzip.compress(gzip.decompress(good.read_bytes())[:-50])
+    )
+    (good.parent / "cut.json.gz").write_bytes(good.read_bytes()[:3000])  # gzip stream ends
+    (good.parent / "not-records.json").write_bytes(b'{"Records": {"eventID": "x"}}')
+    scan = assert_agree(SIGMA, tmp_path)
+    assert set(scan.fallback_files) == {
+        (good.parent / n).relative_to(tmp_path).as_posix()
+        for n in ("truncated.json.gz", "cut.json.gz", "not-records.json")
+    }
+
+
+def test_dotted_keys_and_lists_are_exact(tmp_path: Path) -> None:
+    base: dict[str, Any] = next(iter(generate_records(1, seed=1)))
+    recs: list[dict[str, Any]] = []
+    extras: list[dict[str, Any]] = [
+        {"userIdentity.type": "Root"},
+        {"requestParameters": {"containerDefinitions.command": "curl 169.254.170.2"}},
+        {"requestParameters": {"containerDefinitions": [{"command": ["curl 169.254.170.2"]}]}},
+        {"requestParameters": {"items": [{"x": 1}, {"y": "Suspended"}]}},
+        {"userAgent": ["TruffleHog", "x"]},
+        {"eventName": "STOPLOGGING", "eventSource": "CloudTrail.amazonaws.com"},
+        {"awsRegion": "eu\x1fwest-1"},  # the separators hits are packed with
+        {"recipientAccountId": None, "userIdentity": {"type": "Root", "accountId": "1\x1e2"}},
+    ]
+    for i, extra in enumerate(extras):
+        rec = {**base, "eventID": f"e{i}", **extra}
+        if i == 1 or i == 2:
+            rec.update(eventSource="ecs.amazonaws.com", eventName="RegisterTaskDefinition")
+        recs.append(rec)
+    for i, rec in enumerate(recs):  # one file each: a fallback file holds only its record
+        (tmp_path / f"f{i}.json").write_bytes(orjson.dumps({"Records": [rec]}))
+    escaped = orjson.dumps({"Records": [recs[0]]}).replace(
+        b'"userIdentity.', b'"user\\u0049dentity.'
+    )
+    (tmp_path / "f8.json").write_bytes(escaped)  # the same dotted key, spelt with an escape
+    scan = assert_agree(SIGMA, tmp_path)
+    assert set(scan.fallback_files) == {f"f{i}.json" for i in (0, 1, 4, 6, 7, 8)}
+
+
+def test_missing_field_under_not_holds(tmp_path: Path) -> None:
+    rule = Rule(
+        id="r",
+        title="t",
+        detection=And(
+            (
+                Match("eventName", "equals", ("deletetrail",)),
+                Not(Match("userIdentity.type", "equals", ("AWSService",))),
+                Not(Match("requestParameters.x", "equals", ("y",))),
+            )
+        ),
+    )
+    rec = {"eventID": "e1", "eventTime": "2024-05-01T00:00:00Z", "eventName": "DeleteTrail"}
+    (tmp_path / "t.json").write_text(json.dumps({"Records": [rec]}))
+    assert SqlEngine([rule]).run_files([tmp_path]) == [("r", "e1")]
+
+
+def test_test_data_folder(tmp_path: Path) -> None:
+    """The reader's own fixtures: a digest file, plain and gzip documents, a bad JSON line."""
+    assert_agree(SIGMA, DATA)
+    assert SqlEngine(SIGMA).run_files([DATA]) == sorted(stream_hits(SIGMA, DATA)[0])
