@@ -1,15 +1,23 @@
-"""``cloudwarden demo``: the lab up, its organisation scanned, the run stored, the report written."""
+"""``cloudwarden demo``: the lab up, its organisation scanned, attacks replayed into its logs and
+detected, the run and the alerts stored, the report written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from cloudwarden.cli.common import interactive, progress_bar, stderr, stdout
 from cloudwarden.cli.output import OutputOptions, deliver
-from cloudwarden.lab.demo import run_demo
+from cloudwarden.lab.attacks.report import alerts_section
+from cloudwarden.lab.demo import AttackReplay, DemoResult, run_demo
+from cloudwarden.report import HtmlSection, print_summary
+from cloudwarden.report.terminal import SEVERITY_STYLES
+from cloudwarden.store import Store
 
 
 def demo(
@@ -17,9 +25,14 @@ def demo(
         "cloudwarden-demo"
     ),
     db: Annotated[Path | None, typer.Option(help="DuckDB store (default: user data dir).")] = None,
+    attacks: Annotated[
+        bool, typer.Option(help="Replay simulated attacks into the lab's logs and detect them.")
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated logs.")] = 7,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Bring up the embedded lab, scan its vulnerable-by-design organisation, write the report."""
+    """Bring up the embedded lab, scan its vulnerable-by-design organisation, replay attacks
+    into its CloudTrail and flow logs, detect them, write the report."""
 
     def seeding(name: str) -> None:
         if interactive(quiet):
@@ -28,12 +41,14 @@ def demo(
     if not quiet:
         stdout.print("starting the lab (moto on 127.0.0.1) and seeding its organisation ...")
     with progress_bar("scanning the lab organisation", quiet) as progress:
-        result = run_demo(seeding, progress)
+        result = run_demo(seeding, progress, attacks=attacks, seed=seed)
     snapshot = result.assessment.snapshot.save(output_dir / "lab-snapshot.json.gz")
     report = output_dir / "report.html"
-    out = OutputOptions(fmt="html", output=report, db=db, quiet=quiet)
-    code = deliver(result.assessment, out, kind="scan")
+    code = store_and_render(result, db, report)
     if not quiet:
+        print_summary(result.assessment.findings, stdout)
+        if result.attacks is not None:
+            _print_alerts(result.attacks)
         accounts = ", ".join(f"{k} {v}" for k, v in result.env.accounts.items())
         stdout.print(f"lab organisation: {accounts}")
         stdout.print(
@@ -41,3 +56,68 @@ def demo(
         )
         stdout.print(f"open the report: [bold]{report.resolve()}[/bold]")
     raise typer.Exit(code)
+
+
+def _sections(result: DemoResult) -> tuple[HtmlSection, ...]:
+    replay = result.attacks
+    if replay is None:
+        return ()
+    names = {acct: role for role, acct in result.env.accounts.items()}
+    section = alerts_section(
+        replay.detection.alerts,
+        replay.scenarios,
+        rule_ids=replay.rule_ids,
+        sources=replay.sources,
+        account_names={role: f"{role} ({acct})" for acct, role in names.items()},
+    )
+    return (section,)
+
+
+def _record_alerts(replay: AttackReplay) -> Callable[[Store], None]:
+    def record(store: Store) -> None:
+        store.record_alerts([a.to_dict() for a in replay.detection.alerts])
+
+    return record
+
+
+def store_and_render(result: DemoResult, db: Path | None, report: Path) -> int:
+    """The scan run and the alerts into the store, then the HTML report with its Alerts
+    section; returns the exit code."""
+    out = OutputOptions(fmt="html", output=report, db=db, quiet=True)
+    replay = result.attacks
+    return deliver(
+        result.assessment,
+        out,
+        kind="scan",
+        extra_sections=_sections(result),
+        also_store=None if replay is None else _record_alerts(replay),
+    )
+
+
+def _print_alerts(replay: AttackReplay) -> None:
+    detection = replay.detection
+    stats = detection.stats
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(stats.events.items()))
+    stdout.print(
+        f"attacks replayed: {len(replay.scenarios)} scenarios over {replay.files} log files "
+        f"({kinds} events); {replay.rules} rules, {replay.seconds:.1f}s"
+    )
+    line = "Alerts: " + ", ".join(
+        f"[{SEVERITY_STYLES[s]}]{s.value} {n}[/]" for s, n in replay.by_severity().items()
+    )
+    stdout.print(line if detection.alerts else "Alerts: none")
+    table = Table(title="Rules that raised the most severe alerts", title_justify="left")
+    for column in ("severity", "alerts", "rule", "title"):
+        table.add_column(column, justify="right" if column == "alerts" else "left")
+    for rid, title, sev, n in replay.top_rules():
+        table.add_row(Text(sev.value, style=SEVERITY_STYLES[sev]), str(n), rid, title)
+    stdout.print(table)
+    caught = [s for s in replay.scenarios if not replay.missed(s) and not replay.unavailable(s)]
+    stdout.print(
+        f"scenarios caught by every rule they declare: {len(caught)}/{len(replay.scenarios)}"
+    )
+    for s in replay.scenarios:
+        if missed := replay.missed(s):
+            stdout.print(f"  {s.name}: no alert from {', '.join(missed)}")
+        if unavailable := replay.unavailable(s):
+            stdout.print(f"  {s.name}: not in this build: {', '.join(unavailable)}")

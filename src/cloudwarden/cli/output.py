@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from cloudwarden.checks.runner import all_checks
 from cloudwarden.cli.common import UserError, stdout
 from cloudwarden.model import Severity
 from cloudwarden.report import (
+    HtmlSection,
     ReportContext,
     ReportError,
     all_renderers,
@@ -38,9 +40,19 @@ class OutputOptions:
             raise UserError(f"unknown format {self.fmt!r} (expected one of: {', '.join(names)})")
 
 
-def deliver(result: Assessment, out: OutputOptions, kind: str = "scan") -> int:
-    """Store, render and summarise; return the process exit code (1 when the gate trips)."""
-    context = _record(result, out, kind)
+def deliver(
+    result: Assessment,
+    out: OutputOptions,
+    kind: str = "scan",
+    *,
+    extra_sections: Sequence[HtmlSection] = (),
+    also_store: Callable[[Store], None] | None = None,
+) -> int:
+    """Store, render and summarise; return the process exit code (1 when the gate trips).
+
+    ``also_store`` records more (the demo's alerts) in the same store session;
+    ``extra_sections`` are added to the HTML report."""
+    context = _record(result, out, kind, extra_sections, also_store)
     if out.output is not None:
         try:
             write_output(get_renderer(out.fmt), result.findings, context, out.output)
@@ -57,9 +69,19 @@ def deliver(result: Assessment, out: OutputOptions, kind: str = "scan") -> int:
     return 1 if out.fail_on is not None and fail_on(result.findings, out.fail_on) else 0
 
 
-def _record(result: Assessment, out: OutputOptions, kind: str) -> ReportContext:
+def _record(
+    result: Assessment,
+    out: OutputOptions,
+    kind: str,
+    extra_sections: Sequence[HtmlSection],
+    also_store: Callable[[Store], None] | None,
+) -> ReportContext:
     if out.no_store:
-        return ReportContext(accounts=tuple(result.accounts), started_at=result.started_at)
+        return ReportContext(
+            accounts=tuple(result.accounts),
+            started_at=result.started_at,
+            extra_sections=tuple(extra_sections),
+        )
     meta = RunMeta(
         kind=kind,
         started_at=result.started_at,
@@ -69,4 +91,12 @@ def _record(result: Assessment, out: OutputOptions, kind: str) -> ReportContext:
     )
     with Store.open(out.db) as store:
         run_id = store.record_run(result.findings, meta)
-        return context_for_run(store, run_id, findings=result.findings, checks=all_checks())
+        if also_store is not None:
+            also_store(store)
+        return context_for_run(
+            store,
+            run_id,
+            findings=result.findings,
+            checks=all_checks(),
+            extra_sections=tuple(extra_sections),
+        )

@@ -1,18 +1,39 @@
-"""The demo: bring the lab up in this process, seed it, scan the whole organisation."""
+"""The demo: bring the lab up in this process, seed it, scan the whole organisation, then
+replay simulated attacks into its log buckets and run detection over them."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import boto3
 
 from cloudwarden.assess import Assessment, scan
-from cloudwarden.aws.session import AwsOptions
+from cloudwarden.aws.session import AwsContext, AwsOptions
+from cloudwarden.detect import rules as rules_pkg
+from cloudwarden.detect.rules import builtin_sigma_rules
+from cloudwarden.detect.rules.ir import LoadResult, Rule
+from cloudwarden.detect.run import Alert, DetectionResult, run_detection
 from cloudwarden.inventory.collector import ScanScope
+from cloudwarden.lab.attacks import (
+    Scenario,
+    SimulatedLogs,
+    log_files,
+    simulate,
+    source_specs,
+    targets_from_lab,
+    write_to_s3,
+)
+from cloudwarden.lab.attacks.simulate import DEFAULT_HOURS
 from cloudwarden.lab.build import build_lab
 from cloudwarden.lab.org import LabEnv
 from cloudwarden.lab.server import LAB_REGION, lab_environment, running_lab
+from cloudwarden.model import Severity
 
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -38,20 +59,108 @@ def lab_credentials(endpoint: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def detection_rules() -> LoadResult:
+    """The built-in rules: the SigmaHQ rules and, where this build has it, the native pack."""
+    combined = getattr(rules_pkg, "builtin_rules", None)
+    if callable(combined):
+        result = combined()
+        if isinstance(result, LoadResult):
+            return result
+    return builtin_sigma_rules()
+
+
+@dataclass
+class AttackReplay:
+    """The simulated incidents written into the lab and what detection made of them."""
+
+    logs: SimulatedLogs
+    files: int
+    sources: list[str]
+    rule_ids: frozenset[str]
+    detection: DetectionResult
+    seconds: float
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        return self.logs.scenarios
+
+    @property
+    def rules(self) -> int:
+        return len(self.rule_ids)
+
+    def raised(self) -> set[str]:
+        return {a.rule_id for a in self.detection.alerts}
+
+    def missed(self, scenario: Scenario) -> tuple[str, ...]:
+        """The scenario's declared rules that ran and raised nothing."""
+        raised = self.raised()
+        return tuple(r for r in scenario.rules if r in self.rule_ids and r not in raised)
+
+    def unavailable(self, scenario: Scenario) -> tuple[str, ...]:
+        """The scenario's declared rules that this build does not have."""
+        return tuple(r for r in scenario.rules if r not in self.rule_ids)
+
+    def by_severity(self) -> dict[Severity, int]:
+        counts = Counter(a.severity for a in self.detection.alerts)
+        return {s: counts[s] for s in sorted(counts, key=lambda s: -s.rank)}
+
+    def top_rules(self, n: int = 8) -> list[tuple[str, str, Severity, int]]:
+        """``(rule id, title, severity, alerts)``, worst severity then most alerts first."""
+        counts: Counter[str] = Counter(a.rule_id for a in self.detection.alerts)
+        first: dict[str, Alert] = {}
+        for a in self.detection.alerts:
+            first.setdefault(a.rule_id, a)
+        rows = [(rid, first[rid].title, first[rid].severity, n) for rid, n in counts.items()]
+        rows.sort(key=lambda r: (-r[2].rank, -r[3], r[0]))
+        return rows[:n]
+
+
 @dataclass
 class DemoResult:
     env: LabEnv
     assessment: Assessment
+    attacks: AttackReplay | None = field(default=None)
+
+
+def replay_attacks(
+    env: LabEnv,
+    endpoint: str,
+    *,
+    seed: int = 7,
+    hours: int = DEFAULT_HOURS,
+    now: datetime | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> AttackReplay:
+    """Simulate the last ``hours`` of the lab (background and every scenario), deliver the
+    logs into its buckets and run the rules over the ``s3://`` prefixes, as a user would."""
+    began = time.monotonic()
+    end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    targets = targets_from_lab(env)
+    logs = simulate(targets, seed=seed, start=end - timedelta(hours=hours), hours=hours)
+    files = log_files(logs, targets)
+    write_to_s3(env, files)
+    specs = source_specs(files)
+    loaded = tuple(rules) if rules is not None else detection_rules().rules
+    aws = AwsContext(
+        session=boto3.Session(), options=AwsOptions(endpoint_url=endpoint, region=LAB_REGION)
+    )
+    result = run_detection(specs, loaded, engine="stream", aws=aws)
+    ids = frozenset(r.id for r in loaded)
+    return AttackReplay(logs, len(files), specs, ids, result, time.monotonic() - began)
 
 
 def run_demo(
     seeding: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 16,
+    *,
+    attacks: bool = True,
+    seed: int = 7,
 ) -> DemoResult:
     with running_lab() as lab, lab_credentials(lab.endpoint):
         env = build_lab(lab.endpoint, seeding)
         options = AwsOptions(endpoint_url=lab.endpoint, region=LAB_REGION)
         scope = ScanScope(regions=env.regions, organization=True, workers=workers)
         assessment = scan(options, scope, progress=progress)
-    return DemoResult(env, assessment)
+        replay = replay_attacks(env, lab.endpoint, seed=seed) if attacks else None
+    return DemoResult(env, assessment, replay)
