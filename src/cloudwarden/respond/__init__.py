@@ -1,0 +1,1 @@
+"""Incident response: event patterns, playbooks, actions, runner and journal."""
