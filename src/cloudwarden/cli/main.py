@@ -17,6 +17,7 @@ from cloudwarden.cli import demo as demo_cmd
 from cloudwarden.cli import detect as detect_cmd
 from cloudwarden.cli import findings as findings_cmd
 from cloudwarden.cli import lab as lab_cmd
+from cloudwarden.cli import respond as respond_cmd
 from cloudwarden.cli import scan as scan_cmd
 from cloudwarden.cli.common import UserError, error_line
 
@@ -35,6 +36,7 @@ app.command("controls")(controls_cmd.controls)
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(findings_cmd.app, name="findings")
 app.add_typer(detect_cmd.app, name="detect")
+app.add_typer(respond_cmd.app, name="respond")
 
 
 def _register_optional() -> None:

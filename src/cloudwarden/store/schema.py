@@ -85,6 +85,38 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # v3: the respond journal. Both tables are append-only: a run's state is read from its
+    # entries, never updated in place, so a runner killed at any point leaves a readable
+    # history (an intent without a result is what recovery looks for).
+    (
+        """
+        CREATE TABLE respond_runs (
+            run_id VARCHAR PRIMARY KEY,
+            playbook VARCHAR NOT NULL,
+            incident_key VARCHAR NOT NULL,
+            trigger_kind VARCHAR NOT NULL,
+            trigger_id VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            context JSON NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE respond_journal (
+            run_id VARCHAR NOT NULL,
+            seq INTEGER NOT NULL,
+            "at" TIMESTAMP NOT NULL,
+            kind VARCHAR NOT NULL,
+            step VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            phase VARCHAR NOT NULL,
+            attempt INTEGER NOT NULL,
+            message VARCHAR NOT NULL,
+            data JSON NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        )
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
