@@ -405,3 +405,56 @@ def validate_command(
     rank = Category(threshold.upper()).rank
     if any(f.category.rank >= rank for r in results for f in r.findings):
         raise SystemExit(1)
+
+
+@app.command("access")
+def access(
+    snapshot: Annotated[Path, typer.Option(help="A collected snapshot (gzip JSON).")],
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    unused_days: Annotated[
+        int, typer.Option(help="Report users, keys and roles idle this many days.")
+    ] = 90,
+    db: Annotated[Path | None, typer.Option(help="Also record the findings in this store.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write an HTML report with an access section.")
+    ] = None,
+) -> None:
+    """Who outside each account or organisation can act on its resources (with a witness
+    request for each), and which users, keys and roles are unused."""
+    from cloudwarden.iam.access import analyse_snapshot
+    from cloudwarden.iam.access.report import access_section
+    from cloudwarden.iam.access.text import render_text
+
+    if output_format not in ("text", "json"):
+        raise UserError(f"--format must be text or json, not {output_format!r}")
+    if unused_days < 1:
+        raise UserError("--unused-days must be at least 1")
+    loaded = Snapshot.load(snapshot)
+    try:
+        analysis = analyse_snapshot(loaded, unused_days)
+    except AccountDataError as exc:
+        raise UserError(str(exc)) from None
+    findings = analysis.findings()
+    if db is not None or html is not None:
+        from cloudwarden.report import ReportContext, ReportError, get_renderer, write_output
+        from cloudwarden.store import RunMeta, Store, StoreError, snapshot_meta
+
+        section = access_section(analysis.external, analysis.unused, unused_days)
+        accounts = tuple(a.id for a in loaded.accounts)
+        try:
+            if db is not None:
+                with Store.open(db) as store:
+                    meta = RunMeta(kind="iam-access", accounts=accounts,
+                                   snapshot=snapshot_meta(loaded))  # fmt: skip
+                    store.record_run(findings, meta)
+            if html is not None:
+                context = ReportContext(accounts=accounts, extra_sections=(section,),
+                                        snapshot_created_at=loaded.created_at)  # fmt: skip
+                write_output(get_renderer("html"), findings, context, html)
+        except (StoreError, ReportError) as exc:
+            raise UserError(str(exc)) from None
+    if output_format == "json":
+        print(orjson.dumps(analysis.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        sys.stdout.write(render_text(analysis))
+    sys.stdout.flush()

@@ -1,0 +1,11 @@
+"""Make ``access_helpers`` (the shared builders beside this file) importable under
+``--import-mode=importlib``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
