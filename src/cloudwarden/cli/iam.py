@@ -458,3 +458,135 @@ def access(
     else:
         sys.stdout.write(render_text(analysis))
     sys.stdout.flush()
+
+
+# --- custom policy checks (z3): check-no-new-access, check-access-not-granted,
+# check-no-public-access. Exit 0 PASS, 1 FAIL (the witness is printed), 2 bad input,
+# 3 UNKNOWN (the reason is printed).
+
+_CHECK_EXIT = {"PASS": 0, "FAIL": 1, "UNKNOWN": 3}
+PolicyArg = Annotated[Path, typer.Argument(help="Policy JSON file.")]
+CheckTypeOpt = Annotated[
+    str, typer.Option("--type", help="identity or resource (a resource-based policy).")
+]
+CheckResourceTypeOpt = Annotated[
+    str | None,
+    typer.Option(help="Resource policies: the resource type, e.g. AWS::S3::Bucket, kms:key."),
+]
+CheckFormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+def _check_format(output_format: str) -> None:
+    if output_format not in ("text", "json"):
+        raise UserError(f"--format must be text or json, not {output_format!r}")
+
+
+def _run_check(name: str, run: Any, output_format: str) -> None:
+    """Run one check, print its result and exit with its status; a witness the engine
+    does not confirm is reported as UNKNOWN (it would be a bug of the encoding)."""
+    from cloudwarden.iam.smt import CheckInputError, CheckResult, WitnessRejectedError
+
+    try:
+        result: CheckResult = run()
+    except CheckInputError as exc:
+        raise UserError(str(exc)) from None
+    except WitnessRejectedError as exc:
+        result = CheckResult(
+            name, "UNKNOWN", "the witness was not confirmed by the engine", None, str(exc)
+        )
+    if output_format == "json":
+        print(orjson.dumps(result.to_dict()).decode())
+    else:
+        _print_check(result)
+    raise SystemExit(_CHECK_EXIT[result.result])
+
+
+def _print_check(result: Any) -> None:
+    colour = {"PASS": "green", "FAIL": "red", "UNKNOWN": "yellow"}[result.result]
+    stdout.print(f"[bold {colour}]{result.result}[/bold {colour}]: {result.message}")
+    if result.reason:
+        stdout.print(f"  reason: {result.reason}", highlight=False, soft_wrap=True)
+    w = result.witness
+    if w is None:
+        return
+    stdout.print("  witness (confirmed allowed by the engine):", highlight=False, soft_wrap=True)
+    stdout.print(f"    principal: {w.principal}", highlight=False, soft_wrap=True)
+    stdout.print(f"    action:    {w.action}", highlight=False, soft_wrap=True)
+    stdout.print(
+        f"    resource:  {w.resource} (account {w.resource_account})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for key, value in w.context.items():
+        shown = value if isinstance(value, str) else "[" + ", ".join(value) + "]"
+        stdout.print(f"    context:   {key} = {shown}", highlight=False, soft_wrap=True)
+
+
+@app.command("check-no-new-access")
+def check_no_new_access_command(
+    new: PolicyArg,
+    reference: Annotated[Path, typer.Option(help="The reference (existing) policy file.")],
+    policy_type: CheckTypeOpt = "identity",
+    resource_type: CheckResourceTypeOpt = None,
+    output_format: CheckFormatOpt = "text",
+) -> None:
+    """Does NEW allow any request that the --reference policy does not? Exact (z3); a FAIL
+    shows a request NEW allows and the reference denies."""
+    from cloudwarden.iam.smt import check_no_new_access
+
+    _check_format(output_format)
+    new_policy, old_policy = _read_policy(new), _read_policy(reference)
+    _run_check(
+        "check-no-new-access",
+        lambda: check_no_new_access(
+            new_policy, old_policy, policy_type=policy_type, resource_type=resource_type
+        ),
+        output_format,
+    )
+
+
+@app.command("check-access-not-granted")
+def check_access_not_granted_command(
+    policy: PolicyArg,
+    action: Annotated[list[str], typer.Option(help="service:Action (repeatable).")],
+    resource: Annotated[
+        list[str], typer.Option(help="Resource ARN (repeatable); default: any.")
+    ] = [],  # noqa: B006
+    policy_type: CheckTypeOpt = "identity",
+    resource_type: CheckResourceTypeOpt = None,
+    output_format: CheckFormatOpt = "text",
+) -> None:
+    """Does POLICY allow any of the --action values (on any --resource given)? Exact (z3);
+    a FAIL shows an allowed request."""
+    from cloudwarden.iam.smt import check_access_not_granted
+
+    _check_format(output_format)
+    parsed = _read_policy(policy)
+    _run_check(
+        "check-access-not-granted",
+        lambda: check_access_not_granted(
+            parsed, action, resource, policy_type=policy_type, resource_type=resource_type
+        ),
+        output_format,
+    )
+
+
+@app.command("check-no-public-access")
+def check_no_public_access_command(
+    policy: PolicyArg,
+    resource_type: Annotated[
+        str, typer.Option(help="The resource type, e.g. AWS::S3::Bucket, kms:key.")
+    ],
+    output_format: CheckFormatOpt = "text",
+) -> None:
+    """Can this resource policy allow an anonymous caller or one from an account it does
+    not name? Exact (z3); a FAIL shows such a request."""
+    from cloudwarden.iam.smt import check_no_public_access
+
+    _check_format(output_format)
+    parsed = _read_policy(policy)
+    _run_check(
+        "check-no-public-access",
+        lambda: check_no_public_access(parsed, resource_type),
+        output_format,
+    )
