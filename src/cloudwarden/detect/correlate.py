@@ -26,16 +26,16 @@ event can reach (older than the newest event time seen minus their duration) are
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
-from cloudwarden.detect.matching import EngineName, Hit, Matcher
+from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
 from cloudwarden.detect.rules.ir import Rule, Threshold
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
-from cloudwarden.detect.sources import Event
+from cloudwarden.detect.sources import Event, SourceStats
 
 __all__ = ["STATE_VERSION", "Detector"]
 
@@ -90,6 +90,9 @@ class Detector:
         self.rules: tuple[Rule, ...] = tuple(rules)
         self._matcher = Matcher(self.rules, engine)
         self._index = {r.id: i for i, r in enumerate(self.rules)}
+        self._fields = tuple(correlation_fields(r) for r in self.rules)
+        self._threshold_rules = tuple(i for i, r in enumerate(self.rules) if r.threshold)
+        self._static: dict[int, dict[str, Any]] = {}
         self._windows: dict[int, dict[Group, _Window]] = {}
         self._raised: dict[int, dict[str, _Raised]] = {}
         self._clock: datetime | None = None
@@ -101,19 +104,45 @@ class Detector:
         """Rule id -> why it ran on the streaming engine although the batch engine was asked."""
         return self._matcher.unsupported
 
+    @property
+    def reads_files(self) -> bool:
+        """Whether :meth:`process_files` is available: the batch engine, with every
+        CloudTrail rule within DuckDB's file scan (else read the files into :meth:`process`)."""
+        return self._matcher.reads_files
+
     def process(self, events: Iterable[Event]) -> list[Alert]:
         """The alerts the events raise, in the order of the event that raised each, then rule."""
-        hits = self._matcher.hits(events)
+        return self._correlate(self._matcher.hits(events))
+
+    def process_files(
+        self,
+        paths: Sequence[str],
+        stats: SourceStats,
+        progress: Callable[[int], None] | None = None,
+        con: Any = None,
+    ) -> list[Alert]:
+        """:meth:`process` over the events of local files and folders, which DuckDB reads
+        itself (see :meth:`cloudwarden.detect.matching.Matcher.file_hits`); the same alerts.
+        ``con``: a DuckDB connection to run on (e.g. with ``SET threads``), else a new one."""
+        return self._correlate(self._matcher.file_hits(paths, stats, progress, con))
+
+    def _correlate(self, hits: list[Hit]) -> list[Alert]:
         candidates: list[_Candidate] = []
-        by_rule: dict[int, list[Hit]] = {}
+        by_rule: dict[int, list[Hit]] = {i: [] for i in self._threshold_rules}
+        get, single = by_rule.get, candidates.append
         for h in hits:
-            if self.rules[h.rule].threshold is None:
-                candidates.append(_Candidate(h.rule, h.position, [h], {}))
+            rule_hits = get(h[0])
+            if rule_hits is None:
+                single(_Candidate(h[0], h[1], [h], {}))
             else:
-                by_rule.setdefault(h.rule, []).append(h)
-            if self._clock is None or h.meta.time > self._clock:
-                self._clock = h.meta.time
+                rule_hits.append(h)
+        if hits:
+            newest = max(h.meta.time for h in hits)
+            if self._clock is None or newest > self._clock:
+                self._clock = newest
         for i, rule_hits in by_rule.items():
+            if not rule_hits:
+                continue
             candidates.extend(self._thresholds(i, rule_hits))
         raised = self._dedup(candidates)
         raised.sort(key=lambda c: (c.position, c.rule))
@@ -127,17 +156,29 @@ class Detector:
         assert threshold is not None
         within = timedelta(seconds=threshold.within)
         windows = self._windows.setdefault(i, {})
-        hits.sort(key=lambda h: (h.meta.time, h.key, h.position))
+        # hits come in position order and the sort is stable: ties in time and key stay
+        # in position order without a third key
+        hits.sort(key=lambda h: (h.meta.time, h.key))
+        by, distinct = threshold.by, threshold.distinct
         for h in hits:
-            group = tuple(h.values.get(f, "") for f in threshold.by)
-            window = windows.setdefault(group, _Window())
-            _expire(window, h.meta.time - within, threshold)
+            values, time = h.values, h.meta.time
+            if len(by) == 1:
+                group: Group = (values.get(by[0], ""),)
+            else:
+                group = tuple([values.get(f, "") for f in by])
+            window = windows.get(group)
+            if window is None:
+                window = windows[group] = _Window()
+            elif window.hits[0].meta.time <= time - within if window.hits else False:
+                _expire(window, time - within, threshold)
             window.hits.append(h)
-            if threshold.distinct:
-                value = h.values.get(threshold.distinct, "")
+            if distinct:
+                value = values.get(distinct, "")
                 if value:
                     window.distinct[value] += 1
-            n = len(window.distinct) if threshold.distinct else len(window.hits)
+                n = len(window.distinct)
+            else:
+                n = len(window.hits)
             if threshold.met(n):
                 named = dict(zip(threshold.by, group, strict=True))
                 yield _Candidate(i, h.position, list(window.hits), named)
@@ -187,27 +228,40 @@ class Detector:
 
     # ---- alerts ------------------------------------------------------------------------
 
+    def _rule_static(self, i: int) -> dict[str, Any]:
+        """The alert fields that come from the rule alone, built once per rule."""
+        static = self._static.get(i)
+        if static is None:
+            rule = self.rules[i]
+            static = self._static[i] = {
+                "rule_id": rule.id,
+                "title": rule.title,
+                "severity": severity_of(rule.level),
+                "attack": rule.attack_ids,
+                "tags": rule.tags,
+                "rule_origin": rule.source,
+                "author": rule.author,
+                "rule_source": rule.attribution,
+                "license": rule.license,
+                "rule_set_url": SIGMAHQ_URL if rule.source == "sigma" else "",
+                "runbook": rule.runbook,
+                "playbook": rule.playbook,
+                "description": rule.description,
+            }
+        return static
+
     def _alert(self, c: _Candidate) -> Alert:
         rule = self.rules[c.rule]
         first = c.hits[0].meta
         keys = _keys(c)
         dedup = rule.dedup
         return Alert(
-            rule_id=rule.id,
-            title=rule.title,
-            severity=severity_of(rule.level),
-            attack=rule.attack_ids,
-            tags=rule.tags,
+            **self._rule_static(c.rule),
             event_id=keys[0],
             event_kind=first.kind,
             event_time=first.time,
             account=first.account,
             region=first.region,
-            rule_origin=rule.source,
-            author=rule.author,
-            rule_source=rule.attribution,
-            license=rule.license,
-            rule_set_url=SIGMAHQ_URL if rule.source == "sigma" else "",
             alert_id=alert_id(rule.id, keys),
             event_ids=keys,
             first_time=first.time,
@@ -216,9 +270,6 @@ class Detector:
             group=c.group,
             dedup_key=_dedup_key(dedup.by, c.hits[0]) if dedup is not None else "",
             suppressed=c.suppressed,
-            runbook=rule.runbook,
-            playbook=rule.playbook,
-            description=rule.description,
         )
 
     # ---- state -------------------------------------------------------------------------
@@ -227,7 +278,7 @@ class Detector:
         """Open threshold windows and suppression memory, as JSON-ready data."""
         windows = {
             self.rules[i].id: [
-                {"group": list(group), "hits": [_hit_dict(h) for h in w.hits]}
+                {"group": list(group), "hits": [_hit_dict(h, self._fields[i]) for h in w.hits]}
                 for group, w in sorted(groups.items())
             ]
             for i, groups in sorted(self._windows.items())
@@ -296,7 +347,7 @@ def _dedup_key(by: Sequence[str], hit: Hit) -> str:
     return "; ".join(f"{f}={hit.values.get(f, '')}" for f in by)
 
 
-def _hit_dict(h: Hit) -> dict[str, Any]:
+def _hit_dict(h: Hit, fields: Sequence[str]) -> dict[str, Any]:
     m = h.meta
     return {
         "key": h.key,
@@ -304,7 +355,7 @@ def _hit_dict(h: Hit) -> dict[str, Any]:
         "kind": m.kind,
         "account": m.account,
         "region": m.region,
-        "values": dict(h.values),
+        "values": {f: h.values.get(f, "") for f in fields},
     }
 
 

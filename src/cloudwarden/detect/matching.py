@@ -6,8 +6,16 @@ CloudTrail events; the other kinds of event, and rules the SQL compiler cannot t
 through the streaming engine). Either way it returns the same hits, ordered by the event's
 position in the batch and then the rule's position, each carrying the values of the fields
 that thresholds and dedup group on, so that :mod:`cloudwarden.detect.correlate` does not
-need the events again. The batch path collects those values as events stream into DuckDB,
-and only for the fields some rule needs.
+need the events again.
+
+The batch engine has two paths. :meth:`Matcher.file_hits` is the one for local files and
+folders: DuckDB reads the CloudTrail files itself
+(:class:`~cloudwarden.detect.engines.sql_files.SqlFileScan`) and returns, per matched
+record, the rule ids, the alert metadata and the grouping values, selected in SQL; the
+files it leaves to Python (other log kinds, irregular records, records a ``python:`` rule's
+detection matches) are read and matched here with the streaming engine, in their place in
+the file order. :meth:`Matcher.hits` takes events already read (S3, ``LookupEvents``, a
+watcher's polls) and loads the CloudTrail ones into DuckDB.
 
 Which events a rule sees follows its log source: a rule for ``service: cloudtrail`` runs on
 CloudTrail events only (a VPC Flow Logs line has no ``eventName``, and a rule made of
@@ -17,17 +25,20 @@ event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import orjson
 
 from cloudwarden.detect.alert import EventMeta, event_meta
-from cloudwarden.detect.engines.sql import SqlEngine
-from cloudwarden.detect.engines.stream import StreamEngine
-from cloudwarden.detect.rules.evaluate import Getter, _getter, _text
+from cloudwarden.detect.engines.sql import SqlEngine, UnsupportedForSql
+from cloudwarden.detect.engines.sql_files import FileRecord, PythonFile, SqlFileScan
+from cloudwarden.detect.engines.stream import StreamEngine, field_text
 from cloudwarden.detect.rules.ir import And, Expr, Keyword, Match, Not, Or, Rule
-from cloudwarden.detect.sources import Event, SourceKind
+from cloudwarden.detect.sources import Event, SourceError, SourceKind, SourceStats
+from cloudwarden.detect.sources.blobs import blob_events
+from cloudwarden.detect.sources.cloudtrail import parse_time
 
 __all__ = [
     "ENGINES",
@@ -98,27 +109,6 @@ def correlation_fields(rule: Rule) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-@lru_cache(maxsize=1024)
-def _cached_getter(name: str) -> Getter:
-    return _getter(name)
-
-
-def field_text(record: Mapping[str, Any], name: str) -> str:
-    """A field's value as grouping text: the evaluator's text of each value reached, comma-joined;
-    ``""`` when the field is missing or null."""
-    if "." not in name:
-        v = record.get(name)
-        if type(v) is str:  # the common case, without the evaluator's walk
-            return v
-    texts = []
-    for v in _cached_getter(name)(record):
-        if v is None:
-            continue
-        t = _text(v)
-        texts.append(t if t is not None else str(v))
-    return ",".join(texts)
-
-
 def _record(event: Event) -> Mapping[str, Any]:
     """What the engines match: the CloudTrail record, or a text log's parsed fields."""
     return event.raw if isinstance(event.raw, dict) else event.fields
@@ -128,15 +118,25 @@ def _values(record: Mapping[str, Any], names: Sequence[str]) -> dict[str, str]:
     return {n: field_text(record, n) for n in names}
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """Rule ``rule`` (an index into the matcher's rules) matched the event at ``position``."""
+class Hit(NamedTuple):
+    """Rule ``rule`` (an index into the matcher's rules) matched the event at ``position``.
+
+    ``values`` holds at least the texts of the fields the rule's threshold and dedup read
+    (records matched by several rules share one mapping). A named tuple: broad threshold
+    rules make millions of hits, and a tuple is built several times faster than a frozen
+    dataclass. Positions only order events: the batch file path numbers them by file and
+    record, not consecutively.
+    """
 
     rule: int
     position: int
     key: str
     meta: EventMeta
     values: Mapping[str, str]
+
+
+#: positions of the file path: file number * _FILE_SPAN + record index in the file
+_FILE_SPAN = 1 << 32
 
 
 class Matcher:
@@ -149,6 +149,7 @@ class Matcher:
         self.engine = engine
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self._needs = tuple(correlation_fields(r) for r in self.rules)
+        self._engine_index: dict[int, tuple[int, ...]] = {}
         by_kind = {
             kind: tuple(r for r in self.rules if (k := rule_kinds(r)) is None or kind in k)
             for kind in KINDS
@@ -156,9 +157,10 @@ class Matcher:
         #: rule id -> why it did not run on the engine asked for
         self.unsupported: dict[str, str] = {}
         self._sql: SqlEngine | None = None
+        self._files: SqlFileScan | None = None
         if engine == "batch":
             sql = SqlEngine(by_kind["cloudtrail"])
-            self.unsupported = {
+            self.unsupported = self._events_unsupported = {
                 rid: f"{why} (evaluated by the streaming engine instead)"
                 for rid, why in sql.unsupported.items()
             }
@@ -169,27 +171,131 @@ class Matcher:
             self._sql_fields = tuple(
                 dict.fromkeys(f for r in sql.rules if r.id in sql.predicates for f in self._need(r))
             )
+            self._files = self._file_scan(sql.rules)
         self._streams = {kind: StreamEngine(rs) for kind, rs in by_kind.items()}
+        if self._files is not None:
+            self._file_streams = {**self._streams, "cloudtrail": self._files_stream}
+
+    def _file_scan(self, rules: Sequence[Rule]) -> SqlFileScan | None:
+        """The file scan of the CloudTrail rules, or ``None`` when a rule (or a grouping field)
+        is beyond it: then files go through the events path like any other source."""
+        try:
+            fields = dict.fromkeys(f for r in rules if not r.python for f in self._need(r))
+            scan = SqlFileScan(rules, values=tuple(fields))
+        except UnsupportedForSql:
+            return None
+        if scan.unsupported:
+            return None
+        self._files_stream = StreamEngine(rules)
+        self._files_unsupported = {
+            rid: "python function (the files holding records its detection matches are "
+            "evaluated by the streaming engine)"
+            for rid in scan.routed
+        }
+        return scan
+
+    @property
+    def reads_files(self) -> bool:
+        """Whether :meth:`file_hits` is available (the batch engine, every CloudTrail rule
+        within the file scan's reach)."""
+        return self._files is not None
+
+    def file_hits(
+        self,
+        paths: Sequence[str],
+        stats: SourceStats,
+        progress: Callable[[int], None] | None = None,
+        con: Any = None,
+    ) -> list[Hit]:
+        """Every (rule, event) match over local files and folders, in event then rule order;
+        ``stats`` counts as :func:`~cloudwarden.detect.sources.read_events` does."""
+        scan = self._files
+        if scan is None:
+            raise RuntimeError("file_hits needs the batch engine (see reads_files)")
+        for p in paths:
+            if not Path(p).exists():
+                raise SourceError(f"{p}: no such file or folder")
+        self.unsupported = self._files_unsupported
+        hits: list[Hit] = []
+        index = self._index
+        fields = scan.value_fields
+        file_no = 0
+        base = 0
+        for item in scan.iter_records(paths, stats, con):
+            if isinstance(item, FileRecord):
+                rule_ids, i, key, t, account, region, texts, has_json = item
+                meta = EventMeta("cloudtrail", parse_time(t), account, region)
+                values = dict(zip(fields, texts, strict=True)) if fields else {}
+                if has_json:
+                    values = _exact_values(values)
+                pos = base + i
+                hits.extend([Hit(index[rid], pos, key, meta, values) for rid in rule_ids])
+                continue
+            file_no += 1
+            base = file_no * _FILE_SPAN
+            if progress is not None:
+                progress(stats.total_events)
+            if isinstance(item, PythonFile):
+                hits.extend(self._python_file(item, base, stats))
+        if progress is not None:
+            progress(stats.total_events)
+        return hits
+
+    def _python_file(self, item: PythonFile, base: int, stats: SourceStats) -> Iterator[Hit]:
+        """A file the scan left to Python, read as ``read_events`` reads it."""
+        try:
+            handle = open(item.path, "rb")  # noqa: SIM115 -- closed by the with below
+        except OSError as exc:
+            stats.problem(item.origin, f"unreadable file: {exc.strerror or exc}")
+            return
+        with handle as fh:
+            events = enumerate(blob_events(fh, item.origin, stats), base)
+            yield from self._stream_hits(events, self._file_streams)
 
     def _need(self, rule: Rule) -> tuple[str, ...]:
         return self._needs[self._index[rule.id]]
 
     def hits(self, events: Iterable[Event]) -> list[Hit]:
         """Every (rule, event) match in the batch, by event position then rule position."""
-        if self._sql is None:
-            hits = list(self._stream_hits(enumerate(events)))
-        else:
-            hits = self._batch_hits(self._sql, events)
+        if self.engine == "batch":
+            self.unsupported = self._events_unsupported
+        if self._sql is None:  # events in order, and each event's hits in rule order
+            return list(self._stream_hits(enumerate(events)))
+        hits = self._batch_hits(self._sql, events)
         hits.sort(key=lambda h: (h.position, h.rule))
         return hits
 
-    def _stream_hits(self, events: Iterable[tuple[int, Event]]) -> Iterator[Hit]:
+    def _stream_hits(
+        self,
+        events: Iterable[tuple[int, Event]],
+        streams: Mapping[SourceKind, StreamEngine] | None = None,
+    ) -> Iterator[Hit]:
+        engines = streams or self._streams
+        needs = self._needs
         for pos, ev in events:
-            meta: EventMeta | None = None
-            for hit in self._streams[ev.source].run((ev,)):
-                meta = meta or event_meta(ev)
-                values = _values(_record(ev), self._need(hit.rule))
-                yield Hit(self._index[hit.rule.id], pos, ev.key, meta, values)
+            engine = engines[ev.source]
+            record = _record(ev)
+            found = engine.matches(record)
+            if not found:
+                continue
+            meta = event_meta(ev)
+            # the event's hits share one mapping of the grouping texts their rules read
+            values: dict[str, str] = {}
+            globals_ = self._global_index(engine)
+            for j in found:
+                i = globals_[j]
+                for name in needs[i]:
+                    if name not in values:
+                        values[name] = field_text(record, name)
+                yield Hit(i, pos, ev.key, meta, values)
+
+    def _global_index(self, engine: StreamEngine) -> tuple[int, ...]:
+        """The matcher's index of each of ``engine``'s rules."""
+        key = id(engine)
+        mapped = self._engine_index.get(key)
+        if mapped is None:
+            mapped = self._engine_index[key] = tuple(self._index[r.id] for r in engine.rules)
+        return mapped
 
     def _batch_hits(self, sql: SqlEngine, events: Iterable[Event]) -> list[Hit]:
         # position, metadata and grouping values per event, gathered as the events stream into
@@ -221,3 +327,14 @@ class Matcher:
             have = values.get(pos, {})
             hits.append(Hit(i, pos, key, metas[pos], {n: have[n] for n in self._needs[i]}))
         return hits
+
+
+def _exact_values(values: dict[str, str]) -> dict[str, str]:
+    """Texts the scan sent as the JSON of the field's top-level part (``chr(2)`` first),
+    computed as :func:`field_text` computes them on the record."""
+    out = dict(values)
+    for name, v in values.items():
+        if v[:1] == "\x02":
+            head = name.split(".", 1)[0]
+            out[name] = field_text({head: orjson.loads(v[1:])}, name)
+    return out

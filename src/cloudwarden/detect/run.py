@@ -8,8 +8,16 @@ event at a time) or the batch engine (one fused DuckDB scan) finds the rule hits
 (:mod:`cloudwarden.detect.correlate`). Alerts come in the order of the event that raised
 them, then rule order, so the two engines' results compare equal.
 
-The batch engine takes CloudTrail events only; with ``engine="batch"`` the other kinds of
-events, and any rule the SQL compiler reports as unsupported (see
+With ``engine="batch"`` and only local files and folders to read, DuckDB reads the
+CloudTrail files itself and matches them in one fused scan
+(:class:`~cloudwarden.detect.engines.sql_files.SqlFileScan`, through
+:meth:`Detector.process_files <cloudwarden.detect.correlate.Detector.process_files>`): the
+files it leaves to Python (other log kinds, irregular records, records that a rule with a
+``python:`` function may match) are read by the same reader and matched by the streaming
+engine, in their place in the file order. With an ``s3://`` or ``LookupEvents`` source among
+the specs, or a CloudTrail rule the file scan cannot take, the events are read by
+:func:`~cloudwarden.detect.sources.read_events` and the CloudTrail ones loaded into DuckDB;
+the other kinds of events, and any rule the SQL compiler reports as unsupported (see
 :attr:`cloudwarden.detect.engines.sql.SqlEngine.unsupported`; rules with a ``python:``
 function among them), are evaluated by the streaming engine, whose semantics are the same
 reference semantics — the rule is listed in :attr:`DetectionResult.unsupported` with that
@@ -31,6 +39,7 @@ from cloudwarden.detect.correlate import Detector
 from cloudwarden.detect.matching import ENGINES, EngineName, rule_fields, rule_kinds
 from cloudwarden.detect.rules.ir import Rule
 from cloudwarden.detect.sources import Event, SourceStats, read_events
+from cloudwarden.detect.sources.remote import LOOKUP_SPEC
 from cloudwarden.model import (
     Area,
     Finding,
@@ -83,6 +92,10 @@ def _events(
         progress(n)
 
 
+def _is_local(spec: str) -> bool:
+    return not (spec.startswith("s3://") or spec.startswith(LOOKUP_SPEC))
+
+
 def run_detection(
     specs: Sequence[str],
     rules: Iterable[Rule],
@@ -101,7 +114,10 @@ def run_detection(
         raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     stats = SourceStats()
     detector = Detector(rules, engine)
-    alerts = detector.process(_events(specs, stats, aws, progress))
+    if detector.reads_files and all(_is_local(s) for s in specs):
+        alerts = detector.process_files(specs, stats, progress)
+    else:
+        alerts = detector.process(_events(specs, stats, aws, progress))
     return DetectionResult(alerts, stats, dict(detector.unsupported))
 
 

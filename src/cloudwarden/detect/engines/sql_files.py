@@ -26,7 +26,16 @@ typed projection could hide a difference (each test is conservative, never the r
 * a JSON Lines row that is a saved ``LookupEvents`` item or not valid JSON;
 * a document without a ``Records`` list, or a file DuckDB cannot parse (DuckDB stops the
   whole query on malformed JSON, naming the file: that file is set aside and the chunk
-  re-run).
+  re-run);
+* a record that the detection of a rule with a ``python:`` function matches (the function
+  runs on the record in Python: :attr:`SqlFileScan.routed`), or whose promoted field holds
+  a ``:`` where a rule tests it against an IPv6 ``cidr`` (see
+  :class:`~cloudwarden.detect.engines.sql_layout.FileCompiler`).
+
+**Grouping values.** Given ``values`` (the fields thresholds and dedup group on), each
+matched record also carries their texts, extracted only when one of its rules reads them;
+a text the SQL could render differently from the evaluator (a list on the way, an object)
+travels as the JSON of the field's top-level part, and the caller computes it in Python.
 
 Lists inside JSON parts are regular: a rule path crossing them is compiled to the union of
 the JSON paths with and without ``[*]`` at each step, evaluated only for records whose part
@@ -67,7 +76,7 @@ from cloudwarden.detect.sources import cloudtrail
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.model import SourceStats
 
-__all__ = ["PROMOTED", "FileHit", "SqlFileScan", "cloudtrail_files"]
+__all__ = ["PROMOTED", "FileHit", "FileRecord", "PythonFile", "SqlFileScan", "cloudtrail_files"]
 
 _TIME_LIKE = '"____-__-__T__:__:__Z"'
 _MAX_OBJECT = 1 << 30
@@ -92,31 +101,72 @@ class FileHit(NamedTuple):
     region: str
 
 
+class FileRecord(NamedTuple):
+    """One regular record that some rule matched, as the scan returns it.
+
+    ``rule_ids`` in rule order; ``row`` orders the records of one file (the record's
+    place in the document, or the line's row); ``values`` are the texts of the scan's
+    :attr:`SqlFileScan.value_fields` (see :meth:`FileCompiler.value_text`: a text starting
+    with ``chr(2)`` is the JSON of the field's top-level part, to be read by the caller).
+    """
+
+    rule_ids: list[str]
+    row: int
+    event_id: str
+    event_time: str
+    account: str
+    region: str
+    values: list[str]
+    #: some text of ``values`` is JSON to read (it starts with ``chr(2)``)
+    has_json: bool
+
+
+class PythonFile(NamedTuple):
+    """A file the scan leaves to Python (not CloudTrail JSON, unreadable by DuckDB, or
+    holding an irregular record), at its place in the file order."""
+
+    path: str
+    origin: str
+
+
 class SqlFileScan:
     """Compile rules once for files; :meth:`scan` runs them over CloudTrail files."""
 
-    def __init__(self, rules: Iterable[Rule], dialect: Dialect = DUCKDB) -> None:
+    def __init__(
+        self, rules: Iterable[Rule], dialect: Dialect = DUCKDB, values: Sequence[str] = ()
+    ) -> None:
         self.rules = tuple(rules)
         self.dialect = dialect
         self.unsupported: dict[str, str] = {}
         self.predicates: dict[str, str] = {}
-        found: dict[str, None] = {}
+        #: rules with a ``python:`` function: a record their detection matches sends its
+        #: file to the streaming engine, which runs the function
+        self.routed: dict[str, str] = {}
+        found: dict[str, None] = dict.fromkeys(values)
         comp = FileCompiler(dialect)
         for rule in self.rules:
-            if getattr(rule, "python", None):  # arbitrary Python: streaming engine only
-                self.unsupported[rule.id] = "python function"
-                continue
             if _SEP_CHAR in rule.id or _HIT_CHAR in rule.id:
                 self.unsupported[rule.id] = "rule id holds an ASCII separator"
                 continue
             try:
                 fields: dict[str, None] = {}
                 rule_fields(rule.detection, fields)
-                self.predicates[rule.id] = comp.expr(rule.detection)
+                pred = comp.expr(rule.detection)
                 found.update(fields)
             except UnsupportedForSql as exc:
                 self.unsupported[rule.id] = str(exc)
+                continue
+            if getattr(rule, "python", None):
+                self.routed[rule.id] = pred
+            else:
+                self.predicates[rule.id] = pred
+        #: the fields whose texts every :class:`FileRecord` carries, in this order (``''``
+        #: where no rule of the record reads the field)
+        self.value_fields = tuple(values)
+        self._value_sql = [comp.value_text(v) for v in self.value_fields]
+        self._value_need = [self._needed_by(v, values) for v in self.value_fields]
         self.plan = plan_for(found)
+        self.colon_fields = tuple(comp.colon_fields)
         self.identity_paths = tuple(comp.identity_paths)
         self._order = {rid: i for i, rid in enumerate(self.predicates)}
         self._by_source: dict[str, list[str]] = {}
@@ -131,10 +181,23 @@ class SqlFileScan:
             for source in sorted({s for s, _ in keys if s is not None}):
                 self._by_source.setdefault(source, []).append(rule.id)
         self.record_type = record_type(self.plan)
-        self._fallback = StreamEngine(r for r in self.rules if r.id in self.predicates)
+        self._fallback = StreamEngine(
+            r for r in self.rules if r.id in self.predicates or r.id in self.routed
+        )
         #: CloudTrail JSON files the last scan left to the streaming engine, and why (files
         #: of other kinds, or not JSON, also go through the reader, and are not listed)
         self.fallback_files: dict[str, str] = {}
+
+    def _needed_by(self, name: str, values: Sequence[str]) -> str:
+        """SQL: some rule among the record's ``ids`` groups on ``name``, so the text is
+        extracted only then (a substring test of ``ids``: a rule id inside another only
+        costs a text no rule reads)."""
+        readers = [
+            r.id for r in self.rules if r.id in self.predicates and name in _correlation_fields(r)
+        ]
+        if not readers:
+            return "false"
+        return "(" + " OR ".join(f"contains(ids, {_q(rid)})" for rid in readers) + ")"
 
     # ---- SQL ----
     def fused(self) -> str:
@@ -183,6 +246,14 @@ class SqlFileScan:
             tests.append(
                 f"coalesce(position(chr(30) IN {c}) + position(chr(31) IN {c}) > 0, false)"
             )
+        for name in self.colon_fields:  # an IPv6 cidr the SQL cannot decide
+            tests.append(f"coalesce(position(':' IN r.{_col(name)}) > 0, false)")
+        for name in self.value_fields:  # grouping texts travel packed too
+            if name in PROMOTED:
+                c = f"r.{_col(name)}"
+                tests.append(
+                    f"coalesce(position(chr(30) IN {c}) + position(chr(31) IN {c}) > 0, false)"
+                )
         ident = 'r."userIdentity"'
         tests.append(
             f"coalesce(position('\\u001E' IN {ident}) + position('\\u001F' IN {ident}) > 0, false)"
@@ -229,10 +300,20 @@ class SqlFileScan:
             "coalesce(nullif(\"recipientAccountId\", ''), "
             f"json_extract_string({json_col('userIdentity')}, '$.accountId'), '')"
         )
+        index = "''" if lines else "CAST(i AS VARCHAR)"
         packed = (
-            f"concat_ws({_SEP}, ids, substr(eid, 2, length(eid) - 2), "
-            f"substr(etime, 2, length(etime) - 2), {account}, coalesce(\"awsRegion\", ''))"
+            f"concat_ws({_SEP}, ids, {index}, substr(eid, 2, length(eid) - 2), "
+            f"substr(etime, 2, length(etime) - 2), {account}, coalesce(\"awsRegion\", '')"
+            + "".join(
+                f", CASE WHEN {need} THEN {v} ELSE '' END"
+                for v, need in zip(self._value_sql, self._value_need, strict=True)
+            )
+            + ")"
         )
+        if self.routed:
+            odd = "odd OR coalesce(" + " OR ".join(self.routed.values()) + ", false)"
+        else:
+            odd = "odd"
         if lines:
             final = f"SELECT f, 1 AS n, odd, CASE WHEN ids <> '' THEN {packed} END FROM scan"
         else:
@@ -246,8 +327,7 @@ class SqlFileScan:
             f"CAST(r.eventTime AS VARCHAR) AS etime FROM src),\n"
             f"typed AS (SELECT f, i, n, eid, etime, ({self.irregular()}) AS odd, "
             f"{', '.join(cols)} FROM recs),\n"
-            f"scan AS (SELECT f, i, n, odd, eid, etime, {json_col('userIdentity')}, "
-            f'"awsRegion", "recipientAccountId", {ids} AS ids FROM typed)\n'
+            f"scan AS MATERIALIZED (SELECT * REPLACE ({odd} AS odd), {ids} AS ids FROM typed)\n"
             f"{final}"
         )
 
@@ -263,6 +343,22 @@ class SqlFileScan:
         self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
     ) -> Iterator[FileHit]:
         """:meth:`scan`, yielding the hits chunk by chunk (64 files a query) to bound memory."""
+        origin = ""
+        for item in self.iter_records(paths, stats, con):
+            if isinstance(item, PythonFile):
+                yield from self._stream_file(item.path, item.origin, stats)
+            elif isinstance(item, str):
+                origin = item
+            else:
+                for rid in item.rule_ids:
+                    yield FileHit(rid, item.event_id, origin, item.event_time, *item[4:6])
+
+    def iter_records(
+        self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
+    ) -> Iterator[FileRecord | PythonFile | str]:
+        """The scan as a stream, in file order: for a file DuckDB read, its origin (a
+        ``str``) then its matched records; for a file left to Python, a :class:`PythonFile`
+        (whose events and problems the caller reads and counts)."""
         import duckdb
 
         own = con is None
@@ -278,8 +374,8 @@ class SqlFileScan:
 
     def _chunk(
         self, con: Any, chunk: list[tuple[str, str, str]], stats: SourceStats
-    ) -> Iterator[FileHit]:
-        per_file: dict[str, list[str]] = {path: [] for path, _, _ in chunk}
+    ) -> Iterator[FileRecord | PythonFile | str]:
+        per_file: dict[str, list[tuple[int, str]]] = {path: [] for path, _, _ in chunk}
         counts: dict[str, int] = dict.fromkeys(per_file, 0)
         fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
         for lines in (False, True):
@@ -297,27 +393,34 @@ class SqlFileScan:
                     continue
                 self._collect(rows, lines, per_file, counts, fallback)
                 break
+        tail = 5 + len(self.value_fields)
+        order = self._order.__getitem__
         for path, origin, kind in chunk:
             if path in fallback:
                 if kind != "other":
                     self.fallback_files[origin] = fallback[path]
-                yield from self._stream_file(path, origin, stats)
+                yield PythonFile(path, origin)
                 continue
             stats.files += 1
             stats.events["cloudtrail"] += counts[path]
-            for packed in per_file[path]:
+            yield origin
+            for row, packed in per_file[path]:
                 for one in packed.split(_HIT_CHAR):
-                    *ids, key, t, account, region = one.split(_SEP_CHAR)
+                    parts = one.split(_SEP_CHAR)
+                    ids = parts[:-tail]
                     if len(ids) > 1:
-                        ids.sort(key=self._order.__getitem__)
-                    for rid in ids:
-                        yield FileHit(rid, key, origin, t, account, region)
+                        ids.sort(key=order)
+                    index, key, t, account, region = parts[-tail : len(parts) - tail + 5]
+                    values = parts[len(parts) - tail + 5 :]
+                    yield FileRecord(
+                        ids, int(index or row), key, t, account, region, values, "\x02" in one
+                    )
 
     @staticmethod
     def _collect(
         rows: list[tuple[Any, ...]],
         lines: bool,
-        per_file: dict[str, list[str]],
+        per_file: dict[str, list[tuple[int, str]]],
         counts: dict[str, int],
         fallback: dict[str, str],
     ) -> None:
@@ -325,10 +428,11 @@ class SqlFileScan:
             if odd:
                 fallback.setdefault(f, "an irregular record")
                 continue
-            counts[f] = counts[f] + n if lines else n
+            row = counts[f]
+            counts[f] = row + n if lines else n
             if not packed:
                 continue
-            per_file[f].append(packed)
+            per_file[f].append((row, packed))
 
     def _stream_file(self, path: str, origin: str, stats: SourceStats) -> Iterator[FileHit]:
         try:
@@ -395,3 +499,14 @@ def _sniff(path: str) -> str:
     if text[1:].lstrip().startswith(b'"Records"'):
         return "doc"
     return "lines"
+
+
+def _correlation_fields(rule: Rule) -> tuple[str, ...]:
+    names: list[str] = []
+    if rule.threshold is not None:
+        names.extend(rule.threshold.by)
+        if rule.threshold.distinct:
+            names.append(rule.threshold.distinct)
+    if rule.dedup is not None:
+        names.extend(rule.dedup.by)
+    return tuple(names)

@@ -10,11 +10,18 @@ value tests of :class:`~cloudwarden.detect.engines.sql._Compiler`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import ipaddress
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import product
 
-from cloudwarden.detect.engines.sql import Dialect, UnsupportedForSql, _col, _Compiler, _json_key
+from cloudwarden.detect.engines.sql import (
+    Dialect,
+    UnsupportedForSql,
+    _col,
+    _Compiler,
+    _json_key,
+)
 from cloudwarden.detect.rules.ir import And, Expr, Keyword, Match, Not, Or
 
 __all__ = [
@@ -121,11 +128,54 @@ class FileCompiler(_Compiler):
     Paths into ``userIdentity``, read by rules that run on every record, are extracted
     once per record into one list (``x_userIdentity``, one JSON parse) rather than once
     per leaf.
+
+    An IPv6 ``cidr`` on a promoted field compiles to ``false``, which is exact for every
+    value without a ``:`` (the evaluator's ``ip_address`` makes such a text IPv4 or
+    invalid, never a member of an IPv6 network); the field lands in :attr:`colon_fields`,
+    and a record whose value holds a ``:`` is irregular (left to the streaming engine).
     """
 
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(dialect)
         self.identity_paths: dict[str, int] = {}
+        self.colon_fields: dict[str, None] = {}
+
+    def value_tests(self, m: Match) -> list[Callable[[str], str]]:
+        if m.op != "cidr":
+            return super().value_tests(m)
+        tests: list[Callable[[str], str]] = []
+        for v in m.values:
+            if ipaddress.ip_network(str(v), strict=False).version == 4:
+                tests.append(self.cidr(str(v)))
+                continue
+            if m.field not in PROMOTED:
+                raise UnsupportedForSql(f"IPv6 cidr {v} on {m.field} (only on promoted fields)")
+            self.colon_fields[m.field] = None
+            tests.append(lambda x: "false")
+        return tests
+
+    def value_text(self, name: str) -> str:
+        """SQL of a field's grouping text (:func:`~cloudwarden.detect.engines.stream.field_text`)
+        for a regular record: a scalar's text, ``''`` when missing or ``null``. When the text
+        could differ (a list on the way, an object value) or would break the packing (a
+        leading ``chr(2)``, an ASCII separator), it is ``chr(2)`` followed by the JSON text
+        of the field's top-level part, from which the caller computes it exactly."""
+        parts = name.split(".")
+        if parts[0] in ALWAYS_JSON[:2]:
+            raise UnsupportedForSql(f"grouping on {parts[0]} is not read by the file scan")
+        if parts[0] in PROMOTED:
+            return f"coalesce({_col(parts[0])}, '')" if len(parts) == 1 else "''"
+        doc = json_col(parts[0])
+        path = "$" + "".join(_json_key(p) for p in parts[1:])
+        v = self.scalar(parts[0], path)
+        odd = (
+            f"left({v}, 1) IN ('{{', chr(2)) "
+            f"OR position(chr(30) IN {v}) + position(chr(31) IN {v}) > 0"
+        )
+        return (
+            f"(CASE WHEN {list_flag(parts[0])} OR {odd} THEN chr(2) || {doc} "
+            f"ELSE coalesce({v}, '') END)"
+        )
 
     def scalar(self, head: str, path: str) -> str:
         if head != "userIdentity":

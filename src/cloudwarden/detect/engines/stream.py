@@ -36,15 +36,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import Any
 
-from cloudwarden.detect.rules.evaluate import Predicate, _value_tests, compile_expr
+from cloudwarden.detect.rules.evaluate import (
+    Getter,
+    Predicate,
+    _getter,
+    _text,
+    _value_tests,
+    compile_expr,
+)
 from cloudwarden.detect.rules.hatch import EventFields, resolve_hatch
 from cloudwarden.detect.rules.ir import And, Expr, Match, Not, Or, Rule
 from cloudwarden.detect.sources.model import Event
 
-__all__ = ["INDEX_FIELDS", "IndexKey", "RuleHit", "StreamEngine", "guard_of", "index_keys"]
+__all__ = [
+    "INDEX_FIELDS",
+    "IndexKey",
+    "RuleHit",
+    "StreamEngine",
+    "field_text",
+    "guard_of",
+    "index_keys",
+]
 
 SOURCE_FIELD = "eventSource"
 NAME_FIELD = "eventName"
@@ -68,6 +84,33 @@ class RuleHit:
     @property
     def rule_id(self) -> str:
         return self.rule.id
+
+
+@lru_cache(maxsize=1024)
+def _cached_getter(name: str) -> Getter:
+    return _getter(name)
+
+
+@lru_cache(maxsize=1024)
+def _cached_plain(name: str) -> Callable[[Mapping[str, Any]], object]:
+    return _plain_getter(name)
+
+
+def field_text(record: Mapping[str, Any], name: str) -> str:
+    """A field's value as grouping text: the evaluator's text of each value reached, comma-joined;
+    ``""`` when the field is missing or null."""
+    v = _cached_plain(name)(record)
+    if type(v) is str:  # plain nesting to a string: the common case, without the walk
+        return v
+    if v is _MISSING:
+        return ""
+    texts = []
+    for v in _cached_getter(name)(record):
+        if v is None:
+            continue
+        t = _text(v)
+        texts.append(t if t is not None else str(v))
+    return ",".join(texts)
 
 
 def index_keys(expr: Expr) -> frozenset[IndexKey] | None:
@@ -375,6 +418,8 @@ class StreamEngine:
             for i, (rule, pred) in enumerate(self._compiled)
         )
         self._cache: dict[tuple[Any, Any], _Candidates] = {}
+        self._indexed_cache: dict[tuple[Any, Any], tuple[tuple[int, Predicate], ...]] = {}
+        self._all_indexed = tuple((i, pred) for i, (_, pred) in enumerate(self._compiled))
 
     @property
     def always(self) -> tuple[Rule, ...]:
@@ -388,10 +433,21 @@ class StreamEngine:
             return self._cache[key]
         except (KeyError, TypeError):  # TypeError: an unhashable value (list, dict)
             pass
+        chosen = self._chosen(event_source, event_name)
+        if chosen is None:
+            return self._compiled  # slow path: anything but a string or absent
+        result = tuple(self._compiled[i] for i in chosen)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = result
+        return result
+
+    def _chosen(self, event_source: Any, event_name: Any) -> list[int] | None:
+        """The indices of the candidate rules, in rule order; ``None``: every rule (slow path)."""
         s_ok = event_source is None or isinstance(event_source, str)
         n_ok = event_name is None or isinstance(event_name, str)
         if not (s_ok and n_ok):
-            return self._compiled  # slow path: anything but a string or absent
+            return None
         s = event_source.lower() if event_source is not None else None
         n = event_name.lower() if event_name is not None else None
         chosen: set[int] = set(self._always)
@@ -401,11 +457,25 @@ class StreamEngine:
             chosen.update(self._by_name.get(n, ()))
         if s is not None and n is not None:
             chosen.update(self._by_pair.get((s, n), ()))
-        result = tuple(self._compiled[i] for i in sorted(chosen))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = result
-        return result
+        return sorted(chosen)
+
+    def matches(self, record: Mapping[str, Any]) -> list[int]:
+        """The indices (into :attr:`rules`) of the rules ``record`` matches, in rule order:
+        :meth:`process` without building a hit object per match."""
+        src, name = record.get(SOURCE_FIELD), record.get(NAME_FIELD)
+        key = (src, name)
+        try:
+            cands = self._indexed_cache[key]
+        except (KeyError, TypeError):
+            chosen = self._chosen(src, name)
+            if chosen is None:
+                cands = self._all_indexed
+            else:
+                cands = tuple((i, self._compiled[i][1]) for i in chosen)
+                if len(self._indexed_cache) >= _CACHE_LIMIT:
+                    self._indexed_cache.clear()
+                self._indexed_cache[key] = cands
+        return [i for i, pred in cands if pred(record)]
 
     def process(self, record: Mapping[str, Any], event: Event | None = None) -> list[RuleHit]:
         """The rules ``record`` (a CloudTrail record, or any field mapping) matches, in rule order.
