@@ -460,6 +460,59 @@ def access(
     sys.stdout.flush()
 
 
+@app.command("analyze")
+def analyze_command(
+    snapshot: Annotated[Path | None, typer.Option(help="A collected snapshot (gzip JSON).")] = None,
+    authorization_details: Annotated[
+        Path | None,
+        typer.Option(help="Output of aws iam get-account-authorization-details (JSON)."),
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Only this account's principals (snapshot).")
+    ] = None,
+    technique: Annotated[
+        list[str], typer.Option(help="Only this technique (id, R<row>); repeatable.")
+    ] = [],  # noqa: B006
+    risky: Annotated[bool, typer.Option(help="Also list risky capabilities.")] = True,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Effective admins, privilege-escalation paths (hop by hop, with the statements that
+    allow each hop), the role-assumption graph and risky capabilities of an account."""
+    from cloudwarden.iam.analysis import (
+        AuthorizationDetailsError,
+        account_data_from_snapshot,
+        analyze,
+        load_authorization_details,
+    )
+    from cloudwarden.iam.analysis.text import render_text
+
+    if (snapshot is None) == (authorization_details is None):
+        raise UserError("give exactly one of --snapshot or --authorization-details")
+    if output_format not in ("text", "json"):
+        raise UserError(f"--format must be text or json, not {output_format!r}")
+    try:
+        if snapshot is not None:
+            data = account_data_from_snapshot(Snapshot.load(snapshot), account)
+        else:
+            assert authorization_details is not None
+            data = load_authorization_details(authorization_details)
+        result = analyze(data, techniques=technique or None, risky=risky)
+    except (AuthorizationDetailsError, AccountDataError, KeyError) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+    if output_format == "json":
+        payload = orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        payload = render_text(result).encode()
+    if output is not None:
+        _write_atomic(output, payload)
+    else:
+        sys.stdout.write(payload.decode())
+        sys.stdout.flush()
+
+
 # --- custom policy checks (z3): check-no-new-access, check-access-not-granted,
 # check-no-public-access. Exit 0 PASS, 1 FAIL (the witness is printed), 2 bad input,
 # 3 UNKNOWN (the reason is printed).
