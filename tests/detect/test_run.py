@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from cloudwarden.detect.rules import Match, Not, Rule, builtin_sigma_rules
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS
 from cloudwarden.detect.run import (
+    Alert,
     alerts_to_findings,
     rule_fields,
     rule_kinds,
@@ -213,6 +215,7 @@ def test_rule_metadata_helpers() -> None:
 
 ALERT_KEYS = {
     "alert_id",
+    "context",
     "rule_id",
     "title",
     "description",
@@ -290,8 +293,13 @@ def test_native_threshold_rule_through_run_detection(tmp_path: Path) -> None:
     assert alert.dedup_key == "sourceIPAddress=203.0.113.5"
     assert alert.playbook == "compromised-credentials"
     assert alert.runbook == "Who owns the address?"
+    # a rule that suggests a playbook carries the triggering event's context fields (the
+    # same on both engines: the batch path selects them in SQL), for the playbook's params
+    assert alert.context["sourceIPAddress"] == "203.0.113.5"
+    assert set(alert.context) <= set(CONTEXT_FIELDS)
     record = json.loads(json.dumps(alert.to_dict()))
     assert set(record) == ALERT_KEYS
+    assert Alert.from_dict(record).context == alert.context
     assert record["rule_origin"] == "native" and record["rule_set_url"] == ""
     assert record["first_time"] == "2026-11-01T10:00:00+00:00"
     assert record["last_time"] == "2026-11-01T10:04:00+00:00"

@@ -97,6 +97,9 @@ class Alert:
     runbook: str = ""
     playbook: str = ""
     description: str = ""
+    #: fields of the first event that playbooks take parameters from (``CONTEXT_FIELDS``;
+    #: only for rules that suggest a playbook, only the fields present)
+    context: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         first = self.first_time or self.event_time
@@ -123,6 +126,7 @@ class Alert:
             "suppressed": self.suppressed,
             "runbook": self.runbook,
             "playbook": self.playbook,
+            "context": dict(self.context),
             "rule_origin": self.rule_origin,
             "author": self.author,
             "rule_source": self.rule_source,
@@ -167,4 +171,5 @@ class Alert:
             runbook=str(data.get("runbook", "")),
             playbook=str(data.get("playbook", "")),
             description=str(data.get("description", "")),
+            context={str(k): str(v) for k, v in (data.get("context") or {}).items()},
         )

@@ -33,7 +33,7 @@ from typing import Any
 
 from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
 from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
-from cloudwarden.detect.rules.ir import Rule, Threshold
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
 from cloudwarden.detect.sources import Event, SourceStats
 
@@ -270,6 +270,7 @@ class Detector:
             group=c.group,
             dedup_key=_dedup_key(dedup.by, c.hits[0]) if dedup is not None else "",
             suppressed=c.suppressed,
+            context=_context(rule, c.hits[0]),
         )
 
     # ---- state -------------------------------------------------------------------------
@@ -341,6 +342,13 @@ def _expire(window: _Window, horizon: datetime, threshold: Threshold) -> None:
 
 def _keys(c: _Candidate) -> tuple[str, ...]:
     return tuple(h.key for h in c.hits)
+
+
+def _context(rule: Rule, hit: Hit) -> dict[str, str]:
+    if not rule.playbook or rule.service != "cloudtrail":
+        return {}
+    values = hit.values
+    return {f: v for f in CONTEXT_FIELDS if (v := values.get(f, ""))}
 
 
 def _dedup_key(by: Sequence[str], hit: Hit) -> str:

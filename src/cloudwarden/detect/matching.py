@@ -35,7 +35,16 @@ from cloudwarden.detect.alert import EventMeta, event_meta
 from cloudwarden.detect.engines.sql import SqlEngine, UnsupportedForSql
 from cloudwarden.detect.engines.sql_files import FileRecord, PythonFile, SqlFileScan
 from cloudwarden.detect.engines.stream import StreamEngine, field_text
-from cloudwarden.detect.rules.ir import And, Expr, Keyword, Match, Not, Or, Rule
+from cloudwarden.detect.rules.ir import (
+    And,
+    Expr,
+    Keyword,
+    Match,
+    Not,
+    Or,
+    Rule,
+    correlation_fields,
+)
 from cloudwarden.detect.sources import Event, SourceError, SourceKind, SourceStats
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.cloudtrail import parse_time
@@ -95,18 +104,6 @@ def rule_fields(rule: Rule) -> tuple[str, ...]:
 
     walk(rule.detection)
     return tuple(found)
-
-
-def correlation_fields(rule: Rule) -> tuple[str, ...]:
-    """The fields whose values thresholds and dedup group or count on."""
-    names: list[str] = []
-    if rule.threshold is not None:
-        names.extend(rule.threshold.by)
-        if rule.threshold.distinct:
-            names.append(rule.threshold.distinct)
-    if rule.dedup is not None:
-        names.extend(rule.dedup.by)
-    return tuple(dict.fromkeys(names))
 
 
 def _record(event: Event) -> Mapping[str, Any]:

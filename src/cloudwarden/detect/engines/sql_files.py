@@ -71,7 +71,7 @@ from cloudwarden.detect.engines.sql_layout import (
     rule_fields,
 )
 from cloudwarden.detect.engines.stream import StreamEngine, index_keys
-from cloudwarden.detect.rules.ir import Rule
+from cloudwarden.detect.rules.ir import Rule, correlation_fields
 from cloudwarden.detect.sources import cloudtrail
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.model import SourceStats
@@ -193,7 +193,7 @@ class SqlFileScan:
         extracted only then (a substring test of ``ids``: a rule id inside another only
         costs a text no rule reads)."""
         readers = [
-            r.id for r in self.rules if r.id in self.predicates and name in _correlation_fields(r)
+            r.id for r in self.rules if r.id in self.predicates and name in correlation_fields(r)
         ]
         if not readers:
             return "false"
@@ -499,14 +499,3 @@ def _sniff(path: str) -> str:
     if text[1:].lstrip().startswith(b'"Records"'):
         return "doc"
     return "lines"
-
-
-def _correlation_fields(rule: Rule) -> tuple[str, ...]:
-    names: list[str] = []
-    if rule.threshold is not None:
-        names.extend(rule.threshold.by)
-        if rule.threshold.distinct:
-            names.append(rule.threshold.distinct)
-    if rule.dedup is not None:
-        names.extend(rule.dedup.by)
-    return tuple(names)

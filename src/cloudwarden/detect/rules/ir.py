@@ -205,3 +205,38 @@ class LoadResult:
     @property
     def unsupported(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.kind == "unsupported")
+
+
+#: CloudTrail fields an alert carries as its ``context`` when its rule suggests a playbook:
+#: what incident-response playbooks take their parameters from (the key, the user, the
+#: bucket, the group, the trail, the key id, the instance of the triggering event).
+CONTEXT_FIELDS: tuple[str, ...] = (
+    "userIdentity.type",
+    "userIdentity.arn",
+    "userIdentity.userName",
+    "userIdentity.accessKeyId",
+    "userIdentity.sessionContext.sessionIssuer.userName",
+    "sourceIPAddress",
+    "requestParameters.userName",
+    "requestParameters.bucketName",
+    "requestParameters.groupId",
+    "requestParameters.name",
+    "requestParameters.keyId",
+    "requestParameters.instanceId",
+    "requestParameters.detectorId",
+)
+
+
+def correlation_fields(rule: Rule) -> tuple[str, ...]:
+    """The fields whose values a hit of ``rule`` must carry: those its threshold and dedup
+    group or count on, and the context fields when it suggests a playbook."""
+    names: list[str] = []
+    if rule.threshold is not None:
+        names.extend(rule.threshold.by)
+        if rule.threshold.distinct:
+            names.append(rule.threshold.distinct)
+    if rule.dedup is not None:
+        names.extend(rule.dedup.by)
+    if rule.playbook and rule.service == "cloudtrail":
+        names.extend(CONTEXT_FIELDS)
+    return tuple(dict.fromkeys(names))
