@@ -47,7 +47,7 @@ def test_a_failing_write_leaves_no_temp_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("cloudwarden.report.output.os.replace", broken_replace)
+    monkeypatch.setattr("cloudwarden.fileio.os.replace", broken_replace)
     with pytest.raises(ReportError, match="No space left on device"):
         write_output(get_renderer("csv"), findings, context, tmp_path / "r.csv")
     assert list(tmp_path.iterdir()) == []

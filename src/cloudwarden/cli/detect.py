@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +23,7 @@ from cloudwarden.detect.run import (
 )
 from cloudwarden.detect.sources import SourceError
 from cloudwarden.detect.sources.remote import LOOKUP_SPEC
+from cloudwarden.fileio import write_atomic
 
 app = typer.Typer(
     help="Detection as code: Sigma rules over CloudTrail, VPC Flow Logs and S3 access logs.",
@@ -106,23 +105,11 @@ def _check_sources(sources: list[str]) -> None:
 
 
 def _write_atomic(target: Path, payload: bytes) -> None:
-    """A temp file in the target's folder, fsync, then ``os.replace``: never a half file."""
+    """Never a half file: see :func:`cloudwarden.fileio.write_atomic`."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_atomic(target, payload)
     except OSError as exc:
         raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
-        raise
 
 
 def _summary(result: DetectionResult, titles: dict[str, str]) -> None:

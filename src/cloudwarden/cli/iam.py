@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from cloudwarden.cli.common import UserError, stdout
+from cloudwarden.fileio import write_atomic
 from cloudwarden.iam import Decision, PolicySet, Request, evaluate, parse_policy, run_batch
 from cloudwarden.iam.account import AccountDataError, AccountPolicies, principal_context, who_can
 from cloudwarden.iam.errors import PolicyParseError
@@ -326,20 +327,11 @@ def _print_checks() -> None:
 
 
 def _write_atomic(target: Path, payload: bytes) -> None:
-    import os
-    import tempfile
-
+    """Never a half file: see :func:`cloudwarden.fileio.write_atomic`."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+        write_atomic(target, payload)
     except OSError as exc:
-        raise UserError(f"cannot write {target}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {target}: {exc.strerror}") from None
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 @app.command("validate")

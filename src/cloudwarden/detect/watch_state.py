@@ -7,13 +7,13 @@ found at the path is a one-line :class:`WatchError`, not a traceback.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from cloudwarden.fileio import write_atomic
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "WatchError", "WatchState"]
 
@@ -74,16 +74,6 @@ class WatchState:
             default=str,
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            write_atomic(path, payload)
         except OSError as exc:
-            raise WatchError(f"cannot write state file {path}: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise WatchError(f"cannot write state file {path}: {exc.strerror or exc}") from None

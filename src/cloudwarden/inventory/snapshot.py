@@ -8,8 +8,6 @@ and a version; loading anything else is a ``SnapshotError`` with one clear line.
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cloudwarden.fileio import write_atomic
 from cloudwarden.model import Resource
 
 FORMAT = "cloudwarden-snapshot"
@@ -129,17 +128,9 @@ class Snapshot(BaseModel):
         return gzip.compress(orjson.dumps(self.model_dump(mode="json")), compresslevel=6)
 
     def save(self, path: str | Path) -> Path:
-        """Write atomically: a temp file in the same folder, then rename."""
+        """Write atomically (:func:`cloudwarden.fileio.write_atomic`)."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self.to_bytes())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, self.to_bytes())
         return target
 
     @classmethod

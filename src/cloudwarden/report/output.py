@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from cloudwarden.fileio import write_atomic
 from cloudwarden.model import Finding, Severity, Status
 from cloudwarden.report.api import Renderer, ReportContext, ReportError
 
@@ -25,21 +24,9 @@ def write_output(
     if target.exists() and not target.is_file():
         return _write_special(target, payload)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_atomic(target, payload)
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-        raise
     return target
 
 
