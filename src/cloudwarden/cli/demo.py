@@ -1,5 +1,6 @@
-"""``cloudwarden demo``: the lab up, its organisation scanned, attacks replayed into its logs and
-detected, the run and the alerts stored, the report written."""
+"""``cloudwarden demo``: the lab up, its organisation scanned and its IAM analysed, attacks
+replayed into its logs and detected, the alerts routed to playbooks, the run, the alerts and
+the playbook journals stored, the report written."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from rich.text import Text
 
 from cloudwarden.cli.common import interactive, progress_bar, stderr, stdout
 from cloudwarden.cli.output import OutputOptions, deliver
+from cloudwarden.iam.access.report import access_section
+from cloudwarden.iam.analysis.report import analysis_section
 from cloudwarden.lab.attacks.report import alerts_section
-from cloudwarden.lab.demo import AttackReplay, DemoResult, run_demo
+from cloudwarden.lab.demo import AttackReplay, DemoResult, IamReview, run_demo
+from cloudwarden.lab.incidents import IncidentResponse, incidents_section
 from cloudwarden.report import HtmlSection, print_summary
 from cloudwarden.report.terminal import SEVERITY_STYLES
-from cloudwarden.store import Store
+from cloudwarden.store import Store, default_path
 
 
 def demo(
@@ -28,11 +32,19 @@ def demo(
     attacks: Annotated[
         bool, typer.Option(help="Replay simulated attacks into the lab's logs and detect them.")
     ] = True,
+    respond: Annotated[
+        bool,
+        typer.Option(
+            help="Route the alerts to playbooks (auto mode in the lab), then re-assess what "
+            "they changed."
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option(help="Seed of the simulated logs.")] = 7,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Bring up the embedded lab, scan its vulnerable-by-design organisation, replay attacks
-    into its CloudTrail and flow logs, detect them, write the report."""
+    """Bring up the embedded lab, scan its vulnerable-by-design organisation, analyse its IAM,
+    replay attacks into its CloudTrail and flow logs, detect them, respond with the
+    playbooks, write the report."""
 
     def seeding(name: str) -> None:
         if interactive(quiet):
@@ -41,14 +53,25 @@ def demo(
     if not quiet:
         stdout.print("starting the lab (moto on 127.0.0.1) and seeding its organisation ...")
     with progress_bar("scanning the lab organisation", quiet) as progress:
-        result = run_demo(seeding, progress, attacks=attacks, seed=seed)
+        result = run_demo(
+            seeding,
+            progress,
+            attacks=attacks,
+            respond=respond,
+            journal=db or default_path(),
+            seed=seed,
+        )
     snapshot = result.assessment.snapshot.save(output_dir / "lab-snapshot.json.gz")
     report = output_dir / "report.html"
     code = store_and_render(result, db, report)
     if not quiet:
-        print_summary(result.assessment.findings, stdout)
+        print_summary(result.combined().findings, stdout)
+        if result.iam is not None:
+            _print_iam(result.iam)
         if result.attacks is not None:
             _print_alerts(result.attacks)
+        if result.response is not None:
+            _print_response(result.response)
         accounts = ", ".join(f"{k} {v}" for k, v in result.env.accounts.items())
         stdout.print(f"lab organisation: {accounts}")
         stdout.print(
@@ -59,9 +82,14 @@ def demo(
 
 
 def _sections(result: DemoResult) -> tuple[HtmlSection, ...]:
+    sections: list[HtmlSection] = []
+    if result.iam is not None:
+        access = result.iam.access
+        sections.append(analysis_section(result.iam.analysis))
+        sections.append(access_section(access.external, access.unused, access.days))
     replay = result.attacks
     if replay is None:
-        return ()
+        return tuple(sections)
     names = {acct: role for role, acct in result.env.accounts.items()}
     section = alerts_section(
         replay.detection.alerts,
@@ -70,7 +98,10 @@ def _sections(result: DemoResult) -> tuple[HtmlSection, ...]:
         sources=replay.sources,
         account_names={role: f"{role} ({acct})" for acct, role in names.items()},
     )
-    return (section,)
+    sections.append(section)
+    if result.response is not None:
+        sections.append(incidents_section(result.response))
+    return tuple(sections)
 
 
 def _record_alerts(replay: AttackReplay) -> Callable[[Store], None]:
@@ -81,17 +112,49 @@ def _record_alerts(replay: AttackReplay) -> Callable[[Store], None]:
 
 
 def store_and_render(result: DemoResult, db: Path | None, report: Path) -> int:
-    """The scan run and the alerts into the store, then the HTML report with its Alerts
-    section; returns the exit code."""
+    """The scan run with the IAM findings, and the alerts, into the store; then the HTML
+    report with its IAM and Alerts sections; returns the exit code."""
     out = OutputOptions(fmt="html", output=report, db=db, quiet=True)
     replay = result.attacks
     return deliver(
-        result.assessment,
+        result.combined(),
         out,
         kind="scan",
         extra_sections=_sections(result),
         also_store=None if replay is None else _record_alerts(replay),
     )
+
+
+def _print_iam(review: IamReview) -> None:
+    analysis = review.analysis
+    stdout.print(
+        f"IAM: {review.admins} effective admins, {len(analysis.paths)} privilege-escalation "
+        f"paths, {len(analysis.risky)} risky capabilities ({review.seconds:.1f}s)"
+    )
+    stdout.print(
+        f"external access: {review.exposed('public')} public resources, "
+        f"{review.exposed('outside_org')} shared outside the organisation, "
+        f"{len(review.access.external)} resource policies analysed"
+    )
+
+
+def _print_response(response: IncidentResponse) -> None:
+    counts = ", ".join(f"{k} {n}" for k, n in sorted(response.statuses().items()))
+    stdout.print(
+        f"incidents: {len(response.incidents)} routed to playbooks ({counts}), "
+        f"{response.seconds:.1f}s"
+    )
+    for incident in response.incidents:
+        if incident.status not in ("done", "noop", "recovered"):
+            rule = incident.alert.get("rule_id", "")
+            failed = (item for item in incident.left_for_human if "(failed)" in item)
+            why = next(failed, incident.message)
+            stdout.print(f"  {rule} -> {incident.playbook}: {incident.status}: {why}")
+    contained = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in response.contained.items())
+    stdout.print(f"contained (asked of the lab): {contained}")
+    stdout.print(response.rescan)
+    for finding in response.resolved:
+        stdout.print(f"  FAIL -> PASS {finding.source_id} {finding.resource_arn}")
 
 
 def _print_alerts(replay: AttackReplay) -> None:

@@ -1,15 +1,18 @@
-"""The demo: bring the lab up in this process, seed it, scan the whole organisation, then
-replay simulated attacks into its log buckets and run detection over them."""
+"""The demo: bring the lab up in this process, seed it, scan the whole organisation, analyse
+its IAM (effective admins, escalation paths, external access), then replay simulated
+attacks into its log buckets and run detection over them."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 
@@ -19,7 +22,16 @@ from cloudwarden.detect import rules as rules_pkg
 from cloudwarden.detect.rules import builtin_sigma_rules
 from cloudwarden.detect.rules.ir import LoadResult, Rule
 from cloudwarden.detect.run import Alert, DetectionResult, run_detection
+from cloudwarden.iam.access import AccessAnalysis, analyse_snapshot
+from cloudwarden.iam.access.records import Scope
+from cloudwarden.iam.analysis import (
+    Analysis,
+    account_data_from_snapshot,
+    analysis_findings,
+    analyze,
+)
 from cloudwarden.inventory.collector import ScanScope
+from cloudwarden.inventory.snapshot import Snapshot
 from cloudwarden.lab.attacks import (
     Scenario,
     SimulatedLogs,
@@ -31,9 +43,17 @@ from cloudwarden.lab.attacks import (
 )
 from cloudwarden.lab.attacks.simulate import DEFAULT_HOURS
 from cloudwarden.lab.build import build_lab
+from cloudwarden.lab.incidents import (
+    IncidentResponse,
+    check_containment,
+    enact_attacks,
+    resolved,
+    respond_to_alerts,
+)
 from cloudwarden.lab.org import LabEnv
 from cloudwarden.lab.server import LAB_REGION, lab_environment, running_lab
-from cloudwarden.model import Severity
+from cloudwarden.model import Finding, Severity
+from cloudwarden.store import Store
 
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -115,11 +135,50 @@ class AttackReplay:
         return rows[:n]
 
 
+@dataclass(frozen=True)
+class IamReview:
+    """The IAM analysis and the external-access analysis of the scan's snapshot."""
+
+    analysis: Analysis
+    access: AccessAnalysis
+    seconds: float
+
+    def findings(self) -> list[Finding]:
+        return [*analysis_findings(self.analysis), *self.access.findings()]
+
+    @property
+    def admins(self) -> int:
+        """Principals with effective administrator access, however granted."""
+        return len({a.principal for a in self.analysis.admins})
+
+    def exposed(self, scope: Scope) -> int:
+        """Resources whose policy grants access at ``scope`` (``public``, ``outside_org``)."""
+        return sum(1 for r in self.access.external if r.scoped(scope))
+
+
+def review_iam(snapshot: Snapshot) -> IamReview:
+    """Analyse the principals and the resource policies of ``snapshot``; offline and pure."""
+    began = time.monotonic()
+    analysis = analyze(account_data_from_snapshot(snapshot))
+    access = analyse_snapshot(snapshot)
+    return IamReview(analysis, access, time.monotonic() - began)
+
+
 @dataclass
 class DemoResult:
     env: LabEnv
     assessment: Assessment
     attacks: AttackReplay | None = field(default=None)
+    iam: IamReview | None = field(default=None)
+    response: IncidentResponse | None = field(default=None)
+
+    def combined(self) -> Assessment:
+        """The scan with the IAM findings added: one run, one store record, one report."""
+        if self.iam is None:
+            return self.assessment
+        findings = [*self.assessment.findings, *self.iam.findings()]
+        findings.sort(key=lambda f: (-f.severity.rank, f.source_id, f.account, f.resource_arn))
+        return replace(self.assessment, findings=findings)
 
 
 def replay_attacks(
@@ -155,12 +214,58 @@ def run_demo(
     workers: int = 16,
     *,
     attacks: bool = True,
+    iam: bool = True,
+    respond: bool = True,
+    journal: Path | None = None,
     seed: int = 7,
 ) -> DemoResult:
+    """The lab up, scanned, its IAM analysed and (with ``attacks``) its attacks replayed and
+    detected; with ``respond`` too, the alerts are routed to playbooks run in ``auto`` mode
+    (journaled into the store at ``journal``, a throwaway one when None) and the accounts
+    they touched are re-scanned."""
     with running_lab() as lab, lab_credentials(lab.endpoint):
         env = build_lab(lab.endpoint, seeding)
         options = AwsOptions(endpoint_url=lab.endpoint, region=LAB_REGION)
         scope = ScanScope(regions=env.regions, organization=True, workers=workers)
         assessment = scan(options, scope, progress=progress)
         replay = replay_attacks(env, lab.endpoint, seed=seed) if attacks else None
-    return DemoResult(env, assessment, replay)
+        response = None
+        if replay is not None and respond:
+            response = respond_and_rescan(env, replay, options, scope, journal)
+    review = review_iam(assessment.snapshot) if iam else None
+    return DemoResult(env, assessment, replay, review, response)
+
+
+def respond_and_rescan(
+    env: LabEnv,
+    replay: AttackReplay,
+    options: AwsOptions,
+    scope: ScanScope,
+    journal: Path | None,
+) -> IncidentResponse:
+    """Make the enacted scenarios real, re-assess what they touched, run the playbooks of
+    the replay's alerts, then re-assess again and diff by finding id.
+
+    Only the changed accounts' S3 and CloudTrail are re-assessed, twice (with the attack
+    in place, then after the response): a full organisation scan would double the demo's
+    time."""
+    acted = enact_attacks(env)
+    narrow = replace(scope, accounts=acted, services=("s3", "cloudtrail"))
+    began = time.monotonic()
+    during = scan(options, narrow)
+    alerts = [a.to_dict() for a in replay.detection.alerts]
+    with (
+        tempfile.TemporaryDirectory(prefix="cloudwarden-demo-") as tmp,
+        Store.open(journal or Path(tmp) / "journal.duckdb") as store,
+    ):
+        response = respond_to_alerts(alerts, env, store)
+    response.contained = check_containment(env)
+    after = scan(options, narrow)
+    response.resolved = resolved(during.findings, after.findings)
+    response.rescan = (
+        f"Re-assessed S3 and CloudTrail of the accounts the enacted attacks changed "
+        f"({', '.join(acted)}) before and after the response "
+        f"({time.monotonic() - began - response.seconds:.1f}s): "
+        f"{len(response.resolved)} finding(s) went FAIL to PASS."
+    )
+    return response
