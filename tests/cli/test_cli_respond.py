@@ -303,3 +303,41 @@ def test_watch_routes_new_alerts_never_beyond_the_configured_mode(
     code, out, _ = cli([*watch, "--config", str(config)], lab, db, capsys)
     assert f"alert:{alert2} -> compromised-access-key (auto): done" in out
     assert key_status(lab, user2) is None
+
+
+def test_watch_keeps_polling_while_another_process_holds_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DuckDB admits one writing process, and `detect watch` opens the store for each batch
+    of alerts it records: a busy store must not end `respond watch`, only delay its poll
+    (with --once it is the usual one-line error)."""
+    import cloudwarden.cli.respond as respond_cli
+    from cloudwarden.store import StoreError
+
+    opened: list[int] = []
+    real_open = respond_cli._open
+
+    def busy_then_free(db: Path | None) -> Store:
+        opened.append(1)
+        if len(opened) == 1:
+            raise StoreError("store x.duckdb is in use by another process")
+        return real_open(db)
+
+    class Stop(BaseException):  # past the CLI's own error handling
+        pass
+
+    def sleep(_: float) -> None:
+        if len(opened) >= 2:
+            raise Stop
+
+    monkeypatch.setattr(respond_cli, "_open", busy_then_free)
+    monkeypatch.setattr(respond_cli.time, "sleep", sleep)
+    db = tmp_path / "store.duckdb"
+    with pytest.raises(Stop):
+        main(["respond", "watch", "--db", str(db), "--interval", "0.1"])
+    assert len(opened) == 2
+    assert "store busy or unreadable, retrying" in capsys.readouterr().err
+
+    opened.clear()
+    assert main(["respond", "watch", "--db", str(db), "--once"]) == 2
+    assert "in use by another process" in capsys.readouterr().err

@@ -7,6 +7,7 @@ dry runs unless ``--approve`` or the responder configuration (``--config`` /
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from cloudwarden.respond.playbook import PlaybookError
 from cloudwarden.respond.record import post_incident_record, record_markdown
 from cloudwarden.respond.runner import Runner, RunnerError, RunOutcome
 from cloudwarden.respond.trigger import Trigger, alert_trigger, finding_trigger
-from cloudwarden.store import Store
+from cloudwarden.store import Store, StoreError
 
 app = typer.Typer(
     help="Incident response: playbooks with dry run, approval, journal and rollback.",
@@ -332,10 +333,17 @@ def watch(
     except (PlaybookError, RoutingError) as exc:
         raise UserError(str(exc)) from None
     while True:
-        with _open(db) as store:
-            runner = Runner(store, _aws_for(profile, endpoint_url), cfg)
-            for alert in reversed(store.alerts(limit=None)):
-                _watch_one(runner, router, known, alert, environment, cfg)
+        try:
+            with _open(db) as store:
+                runner = Runner(store, _aws_for(profile, endpoint_url), cfg)
+                for alert in reversed(store.alerts(limit=None)):
+                    _watch_one(runner, router, known, alert, environment, cfg)
+        except StoreError as exc:
+            if once:
+                raise UserError(str(exc)) from None
+            # DuckDB admits one writing process: while `detect watch` records alerts the
+            # store is busy; poll again rather than end the watch
+            print(f"store busy or unreadable, retrying in {interval:g}s: {exc}", file=sys.stderr)
         if once:
             return
         time.sleep(interval)

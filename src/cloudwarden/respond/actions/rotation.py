@@ -219,6 +219,17 @@ class CreateAccessKeyToSecretAction(Action):
     def rollback_calls(self, aws: AwsContext, result: ActionResult) -> tuple[ApiCall, ...]:
         assert result.undo is not None
         params, before = result.undo["params"], result.undo["before"]
+        replaced = params.get("replaces")
+        if replaced and not any(
+            k.get("AccessKeyId") == replaced
+            for k in user_access_keys(aws, str(params["user_name"]))
+        ):
+            # the rotation finished (the old key is deleted, which AWS cannot undo): taking
+            # the new key back now would leave the user with no key at all
+            raise ActionError(
+                f"{self.name}: the key it replaced ({replaced}) is deleted; removing the new "
+                "key would leave the user without one"
+            )
         region = _secret_region(aws, params)
         calls = [_delete_key(aws, params, _new_key_id(result))]
         previous = before.get("secret_version")
