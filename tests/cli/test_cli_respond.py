@@ -341,3 +341,54 @@ def test_watch_keeps_polling_while_another_process_holds_the_store(
     opened.clear()
     assert main(["respond", "watch", "--db", str(db), "--once"]) == 2
     assert "in use by another process" in capsys.readouterr().err
+
+
+def test_responder_policy_command_prints_the_generated_policy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cloudwarden.respond.policy import responder_policy
+
+    assert main(["responder-policy", "--account", "111122223333"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == responder_policy(account="111122223333")
+    assert all(a != "*" for s in printed["Statement"] for a in _as_list(s.get("Action")))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_watch_routes_the_latest_scans_failed_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`respond watch` runs from new alerts and findings: a failed posture finding of the
+    latest scan run becomes a trigger, a passing one does not."""
+    import cloudwarden.cli.respond as respond_cli
+    from cloudwarden.model import Area, Finding, FindingSource, Severity, Status
+    from cloudwarden.store import RunMeta
+
+    def finding(status: Status, name: str) -> Finding:
+        return Finding(
+            id=f"f-{name}",
+            source=FindingSource.CHECK,
+            source_id="s3_bucket_public_access_blocked",
+            title="S3 bucket blocks public access",
+            status=status,
+            severity=Severity.HIGH,
+            area=Area.DATA,
+            account=ACCOUNT,
+            region=REGION,
+            resource_arn=f"arn:aws:s3:::{name}",
+            resource_type="AWS::S3::Bucket",
+            status_reason="public access block off" if status is Status.FAIL else "blocked",
+        )
+
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        store.record_run(
+            [finding(Status.FAIL, "open-bucket"), finding(Status.PASS, "closed-bucket")],
+            RunMeta(kind="scan", accounts=(ACCOUNT,)),
+        )
+        seen = [t.id for t in respond_cli._new_triggers(store, "aws", findings=True)]
+        assert seen == ["f-open-bucket"]
+        assert list(respond_cli._new_triggers(store, "aws", findings=False)) == []

@@ -31,6 +31,7 @@ app = typer.Typer(
 app.command("scan")(scan_cmd.scan)
 app.command("checks")(scan_cmd.list_checks)
 app.command("scanner-policy")(scan_cmd.scanner_policy_cmd)
+app.command("responder-policy")(respond_cmd.responder_policy_cmd)
 app.command("demo")(demo_cmd.demo)
 app.command("controls")(controls_cmd.controls)
 app.add_typer(lab_cmd.app, name="lab")

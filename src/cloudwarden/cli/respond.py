@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ import typer
 
 from cloudwarden.aws.session import AwsContext, AwsOptions, open_context
 from cloudwarden.cli.common import UserError
+from cloudwarden.model import Status
 from cloudwarden.respond.catalog import builtin_playbooks, find_playbook
 from cloudwarden.respond.config import ConfigError, Mode, RespondConfig, load_config
 from cloudwarden.respond.journal import Journal, JournalEntry, run_status
@@ -318,12 +319,16 @@ def watch(
     once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
     environment: Annotated[str, typer.Option(help="aws or lab (for routing).")] = "aws",
     routes: Annotated[Path | None, typer.Option(help="Route file (default: builtin).")] = None,
+    findings: Annotated[
+        bool, typer.Option(help="Also route the failed findings of the latest scan run.")
+    ] = True,
     db: DbOpt = None,
     config: ConfigOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
 ) -> None:
-    """Route new stored alerts to playbooks and run them (never beyond the configured mode)."""
+    """Route new stored alerts (and the latest scan's failed findings) to playbooks and run
+    them, never beyond the configured mode; each incident runs once."""
     from cloudwarden.respond.routing import Router, RoutingError
 
     cfg = _config(config)
@@ -336,8 +341,8 @@ def watch(
         try:
             with _open(db) as store:
                 runner = Runner(store, _aws_for(profile, endpoint_url), cfg)
-                for alert in reversed(store.alerts(limit=None)):
-                    _watch_one(runner, router, known, alert, environment, cfg)
+                for trigger in _new_triggers(store, environment, findings):
+                    _watch_one(runner, router, known, trigger, cfg)
         except StoreError as exc:
             if once:
                 raise UserError(str(exc)) from None
@@ -349,15 +354,24 @@ def watch(
         time.sleep(interval)
 
 
+def _new_triggers(store: Store, environment: str, findings: bool) -> Iterator[Trigger]:
+    """Stored alerts, oldest first, then the failed findings of the latest scan run."""
+    for alert in reversed(store.alerts(limit=None)):
+        yield alert_trigger(alert, environment)
+    latest = store.latest_run("scan") if findings else None
+    if latest is not None:
+        for item in store.findings(latest.id):
+            if item.status is Status.FAIL:
+                yield finding_trigger(item, environment)
+
+
 def _watch_one(
     runner: Runner,
     router: Any,
     known: dict[str, Any],
-    alert: dict[str, Any],
-    environment: str,
+    trigger: Trigger,
     cfg: RespondConfig,
 ) -> None:
-    trigger = alert_trigger(alert, environment)
     decision = router.route(trigger.incident)
     if decision is None:
         return
@@ -371,3 +385,18 @@ def _watch_one(
     outcome = runner.start(book, trigger, mode)
     line = f"{trigger.key} -> {book.id} ({mode.value}): {outcome.status}: {outcome.message}"
     print(line)
+
+
+def responder_policy_cmd(
+    account: Annotated[str, typer.Option(help="Narrow every ARN to this account.")] = "*",
+    passable_role: Annotated[
+        list[str] | None,
+        typer.Option(help="Role ARN (pattern) an EC2 rollback may pass; repeatable."),
+    ] = None,
+) -> None:
+    """Print the responder's least-privilege IAM policy, generated from the actions'
+    declared permissions."""
+    from cloudwarden.respond.policy import responder_policy
+
+    policy = responder_policy(account=account, passable_roles=tuple(passable_role or ()))
+    print(orjson.dumps(policy, option=orjson.OPT_INDENT_2).decode())
