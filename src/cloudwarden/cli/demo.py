@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,14 +14,14 @@ from rich.text import Text
 
 from cloudwarden.cli.common import interactive, progress_bar, stderr, stdout
 from cloudwarden.cli.output import OutputOptions, deliver
-from cloudwarden.iam.access.report import access_section
-from cloudwarden.iam.analysis.report import analysis_section
-from cloudwarden.lab.attacks.report import alerts_section
-from cloudwarden.lab.demo import AttackReplay, DemoResult, IamReview, run_demo
-from cloudwarden.lab.incidents import IncidentResponse, incidents_section
 from cloudwarden.report import HtmlSection, print_summary
 from cloudwarden.report.terminal import SEVERITY_STYLES
 from cloudwarden.store import Store, default_path
+
+if TYPE_CHECKING:  # the lab, detection, IAM analysis and respond load when the demo runs,
+    # not on every cloudwarden command
+    from cloudwarden.lab.demo import AttackReplay, DemoResult, IamReview
+    from cloudwarden.lab.incidents import IncidentResponse
 
 
 def demo(
@@ -45,6 +45,8 @@ def demo(
     """Bring up the embedded lab, scan its vulnerable-by-design organisation, analyse its IAM,
     replay attacks into its CloudTrail and flow logs, detect them, respond with the
     playbooks, write the report."""
+
+    from cloudwarden.lab.demo import run_demo
 
     def seeding(name: str) -> None:
         if interactive(quiet):
@@ -82,6 +84,11 @@ def demo(
 
 
 def _sections(result: DemoResult) -> tuple[HtmlSection, ...]:
+    from cloudwarden.iam.access.report import access_section
+    from cloudwarden.iam.analysis.report import analysis_section
+    from cloudwarden.lab.attacks.report import alerts_section
+    from cloudwarden.lab.incidents import incidents_section
+
     sections: list[HtmlSection] = []
     if result.iam is not None:
         access = result.iam.access
