@@ -33,7 +33,7 @@ from typing import Any
 
 from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
 from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
-from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold, carries_context
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
 from cloudwarden.detect.sources import Event, SourceStats
 
@@ -345,7 +345,7 @@ def _keys(c: _Candidate) -> tuple[str, ...]:
 
 
 def _context(rule: Rule, hit: Hit) -> dict[str, str]:
-    if not rule.playbook or rule.service != "cloudtrail":
+    if not carries_context(rule):
         return {}
     values = hit.values
     return {f: v for f in CONTEXT_FIELDS if (v := values.get(f, ""))}

@@ -227,6 +227,11 @@ CONTEXT_FIELDS: tuple[str, ...] = (
 )
 
 
+def carries_context(rule: Rule) -> bool:
+    """Whether alerts of ``rule`` carry :data:`CONTEXT_FIELDS` (it suggests a playbook)."""
+    return bool(rule.playbook) and rule.service == "cloudtrail"
+
+
 def correlation_fields(rule: Rule) -> tuple[str, ...]:
     """The fields whose values a hit of ``rule`` must carry: those its threshold and dedup
     group or count on, and the context fields when it suggests a playbook."""
@@ -237,6 +242,6 @@ def correlation_fields(rule: Rule) -> tuple[str, ...]:
             names.append(rule.threshold.distinct)
     if rule.dedup is not None:
         names.extend(rule.dedup.by)
-    if rule.playbook and rule.service == "cloudtrail":
+    if carries_context(rule):
         names.extend(CONTEXT_FIELDS)
     return tuple(dict.fromkeys(names))
