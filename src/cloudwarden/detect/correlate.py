@@ -25,17 +25,19 @@ event can reach (older than the newest event time seen minus their duration) are
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
 from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
-from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold, carries_context
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, carries_context
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
 from cloudwarden.detect.sources import Event, SourceStats
+from cloudwarden.gcpause import collections_paused
+from cloudwarden.model import Severity
 
 __all__ = ["STATE_VERSION", "Detector"]
 
@@ -44,12 +46,15 @@ STATE_VERSION = 1
 Group = tuple[str, ...]
 
 
-@dataclass
 class _Window:
-    """The open hits of one threshold group, oldest first, and their distinct-value counts."""
+    """The open hits of one threshold group, oldest first, and (for a ``distinct`` threshold)
+    how many of them hold each distinct non-empty value."""
 
-    hits: deque[Hit] = field(default_factory=deque)
-    distinct: Counter[str] = field(default_factory=Counter)
+    __slots__ = ("distinct", "hits")
+
+    def __init__(self, distinct: bool) -> None:
+        self.hits: deque[Hit] = deque()
+        self.distinct: dict[str, int] | None = {} if distinct else None
 
 
 @dataclass
@@ -61,17 +66,37 @@ class _Raised:
     suppressed: int = 0
 
 
-@dataclass
 class _Candidate:
-    rule: int
-    position: int
-    hits: list[Hit]
-    group: dict[str, str]
-    suppressed: int = 0
+    """An alert about to be raised: its rule, the position of the event that raised it,
+    the hits it names and its threshold group."""
+
+    __slots__ = ("alert_id", "dedup_key", "group", "hits", "position", "rule", "suppressed")
+
+    def __init__(self, rule: int, position: int, hits: list[Hit], group: dict[str, str]) -> None:
+        self.rule = rule
+        self.position = position
+        self.hits = hits
+        self.group = group
+        self.suppressed = 0
+        #: set by dedup (for rules with one); "" until then
+        self.dedup_key = ""
+        self.alert_id = ""
 
     @property
     def time(self) -> datetime:
         return self.hits[-1].meta.time
+
+
+#: an alert's fields from the rule alone (see Detector._rule_static)
+_Static = tuple[
+    tuple[str, str, Severity, tuple[str, ...], tuple[str, ...]],
+    tuple[str, str, str, str, str],
+    tuple[str, str, str],
+]
+
+
+def _time_key(h: Hit) -> tuple[datetime, str]:
+    return (h.meta.time, h.key)
 
 
 class Detector:
@@ -92,7 +117,7 @@ class Detector:
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self._fields = tuple(correlation_fields(r) for r in self.rules)
         self._threshold_rules = tuple(i for i, r in enumerate(self.rules) if r.threshold)
-        self._static: dict[int, dict[str, Any]] = {}
+        self._static: dict[int, _Static] = {}
         self._windows: dict[int, dict[Group, _Window]] = {}
         self._raised: dict[int, dict[str, _Raised]] = {}
         self._clock: datetime | None = None
@@ -112,7 +137,8 @@ class Detector:
 
     def process(self, events: Iterable[Event]) -> list[Alert]:
         """The alerts the events raise, in the order of the event that raised each, then rule."""
-        return self._correlate(self._matcher.hits(events))
+        with collections_paused():
+            return self._correlate(self._matcher.hits(events))
 
     def process_files(
         self,
@@ -124,7 +150,8 @@ class Detector:
         """:meth:`process` over the events of local files and folders, which DuckDB reads
         itself (see :meth:`cloudwarden.detect.matching.Matcher.file_hits`); the same alerts.
         ``con``: a DuckDB connection to run on (e.g. with ``SET threads``), else a new one."""
-        return self._correlate(self._matcher.file_hits(paths, stats, progress, con))
+        with collections_paused():
+            return self._correlate(self._matcher.file_hits(paths, stats, progress, con))
 
     def _correlate(self, hits: list[Hit]) -> list[Alert]:
         candidates: list[_Candidate] = []
@@ -158,44 +185,52 @@ class Detector:
         windows = self._windows.setdefault(i, {})
         # hits come in position order and the sort is stable: ties in time and key stay
         # in position order without a third key
-        hits.sort(key=lambda h: (h.meta.time, h.key))
+        hits.sort(key=_time_key)
         by, distinct = threshold.by, threshold.distinct
+        # ``n > count`` or ``n >= count`` (Threshold.met), for whole numbers: ``n >= need``
+        need = threshold.count + 1 if threshold.op == ">" else threshold.count
+        one = by[0] if len(by) == 1 else None
         for h in hits:
             values, time = h.values, h.meta.time
-            if len(by) == 1:
-                group: Group = (values.get(by[0], ""),)
+            if one is not None:
+                group: Group = (values.get(one, ""),)
             else:
                 group = tuple([values.get(f, "") for f in by])
             window = windows.get(group)
             if window is None:
-                window = windows[group] = _Window()
-            elif window.hits[0].meta.time <= time - within if window.hits else False:
-                _expire(window, time - within, threshold)
+                window = windows[group] = _Window(distinct is not None)
+            elif window.hits and window.hits[0].meta.time <= time - within:
+                _expire(window, time - within, distinct)
             window.hits.append(h)
-            if distinct:
-                value = values.get(distinct, "")
+            counts = window.distinct
+            if counts is not None:
+                value = values.get(distinct or "", "")
                 if value:
-                    window.distinct[value] += 1
-                n = len(window.distinct)
+                    counts[value] = counts.get(value, 0) + 1
+                n = len(counts)
             else:
                 n = len(window.hits)
-            if threshold.met(n):
-                named = dict(zip(threshold.by, group, strict=True))
+            if n >= need:
+                named = dict(zip(by, group, strict=True))
                 yield _Candidate(i, h.position, list(window.hits), named)
-                windows[group] = _Window()
+                windows[group] = _Window(distinct is not None)
 
     # ---- dedup -------------------------------------------------------------------------
 
     def _dedup(self, candidates: list[_Candidate]) -> list[_Candidate]:
-        candidates.sort(key=lambda c: (c.time, c.hits[0].key, c.rule, c.position))
+        """The candidates still raised after suppression: those of rules without dedup, and
+        the others in the time order of the event that raised them, as the docstring says."""
         out: list[_Candidate] = []
-        latest: dict[tuple[int, str], _Candidate] = {}
+        keyed: list[_Candidate] = []
         for c in candidates:
-            dedup = self.rules[c.rule].dedup
-            if dedup is None:
-                out.append(c)
-                continue
-            key = _dedup_key(dedup.by, c.hits[0])
+            (keyed if self.rules[c.rule].dedup is not None else out).append(c)
+        keyed.sort(key=lambda c: (c.time, c.hits[0].key, c.rule, c.position))
+        latest: dict[tuple[int, str], _Candidate] = {}
+        for c in keyed:
+            rule = self.rules[c.rule]
+            dedup = rule.dedup
+            assert dedup is not None
+            key = c.dedup_key = _dedup_key(dedup.by, c.hits[0])
             memory = self._raised.setdefault(c.rule, {})
             prev = memory.get(key)
             if prev is not None and c.time - prev.time < timedelta(seconds=dedup.suppress):
@@ -203,7 +238,8 @@ class Detector:
                 if (earlier := latest.get((c.rule, key))) is not None:
                     earlier.suppressed += 1
                 continue
-            memory[key] = _Raised(c.time, alert_id(self.rules[c.rule].id, _keys(c)))
+            c.alert_id = alert_id(rule.id, _keys(c))
+            memory[key] = _Raised(c.time, c.alert_id)
             latest[(c.rule, key)] = c
             out.append(c)
         return out
@@ -216,7 +252,7 @@ class Detector:
             assert threshold is not None
             horizon = self._clock - timedelta(seconds=threshold.within)
             for group in list(windows):
-                _expire(windows[group], horizon, threshold)
+                _expire(windows[group], horizon, threshold.distinct)
                 if not windows[group].hits:
                     del windows[group]
         for i, memory in self._raised.items():
@@ -228,49 +264,50 @@ class Detector:
 
     # ---- alerts ------------------------------------------------------------------------
 
-    def _rule_static(self, i: int) -> dict[str, Any]:
-        """The alert fields that come from the rule alone, built once per rule."""
+    def _rule_static(self, i: int) -> _Static:
+        """The alert fields that come from the rule alone, built once per rule: the first
+        five and the last five of :class:`Alert`'s ``rule_origin`` .. ``rule_set_url``, and
+        ``runbook``, ``playbook``, ``description``."""
         static = self._static.get(i)
         if static is None:
             rule = self.rules[i]
-            static = self._static[i] = {
-                "rule_id": rule.id,
-                "title": rule.title,
-                "severity": severity_of(rule.level),
-                "attack": rule.attack_ids,
-                "tags": rule.tags,
-                "rule_origin": rule.source,
-                "author": rule.author,
-                "rule_source": rule.attribution,
-                "license": rule.license,
-                "rule_set_url": SIGMAHQ_URL if rule.source == "sigma" else "",
-                "runbook": rule.runbook,
-                "playbook": rule.playbook,
-                "description": rule.description,
-            }
+            static = self._static[i] = (
+                (rule.id, rule.title, severity_of(rule.level), rule.attack_ids, rule.tags),
+                (
+                    rule.source,
+                    rule.author,
+                    rule.attribution,
+                    rule.license,
+                    SIGMAHQ_URL if rule.source == "sigma" else "",
+                ),
+                (rule.runbook, rule.playbook, rule.description),
+            )
         return static
 
     def _alert(self, c: _Candidate) -> Alert:
         rule = self.rules[c.rule]
+        head, origin, texts = self._rule_static(c.rule)
         first = c.hits[0].meta
         keys = _keys(c)
-        dedup = rule.dedup
+        # positional, in Alert's field order: keyword arguments cost a third more per alert
         return Alert(
-            **self._rule_static(c.rule),
-            event_id=keys[0],
-            event_kind=first.kind,
-            event_time=first.time,
-            account=first.account,
-            region=first.region,
-            alert_id=alert_id(rule.id, keys),
-            event_ids=keys,
-            first_time=first.time,
-            last_time=c.time,
-            count=len(c.hits),
-            group=c.group,
-            dedup_key=_dedup_key(dedup.by, c.hits[0]) if dedup is not None else "",
-            suppressed=c.suppressed,
-            context=_context(rule, c.hits[0]),
+            *head,
+            keys[0],
+            first.kind,
+            first.time,
+            first.account,
+            first.region,
+            *origin,
+            c.alert_id or alert_id(rule.id, keys),
+            keys,
+            first.time,
+            c.time,
+            len(c.hits),
+            c.group,
+            c.dedup_key,
+            c.suppressed,
+            *texts,
+            _context(rule, c.hits[0]),
         )
 
     # ---- state -------------------------------------------------------------------------
@@ -311,13 +348,13 @@ class Detector:
             if i is None or threshold is None:
                 continue  # the rule is gone or lost its threshold: its windows mean nothing
             for g in groups:
-                window = _Window()
+                window = _Window(threshold.distinct is not None)
                 for h in g["hits"]:
                     hit = _hit_from(i, h)
                     window.hits.append(hit)
                     value = hit.values.get(threshold.distinct or "", "")
-                    if threshold.distinct and value:
-                        window.distinct[value] += 1
+                    if window.distinct is not None and value:
+                        window.distinct[value] = window.distinct.get(value, 0) + 1
                 self._windows.setdefault(i, {})[tuple(g["group"])] = window
         for rule_id, memory in (state.get("suppress") or {}).items():
             i = self._index.get(rule_id)
@@ -329,15 +366,19 @@ class Detector:
             }
 
 
-def _expire(window: _Window, horizon: datetime, threshold: Threshold) -> None:
+def _expire(window: _Window, horizon: datetime, distinct: str | None) -> None:
     """Drop the hits at or before ``horizon`` (the window keeps ``time > t - within``)."""
-    while window.hits and window.hits[0].meta.time <= horizon:
-        old = window.hits.popleft()
-        value = old.values.get(threshold.distinct or "", "")
-        if threshold.distinct and value:
-            window.distinct[value] -= 1
-            if window.distinct[value] == 0:
-                del window.distinct[value]
+    hits, counts = window.hits, window.distinct
+    while hits and hits[0].meta.time <= horizon:
+        old = hits.popleft()
+        if counts is not None:
+            value = old.values.get(distinct or "", "")
+            if value:
+                left = counts[value] - 1
+                if left:
+                    counts[value] = left
+                else:
+                    del counts[value]
 
 
 def _keys(c: _Candidate) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ import orjson
 from cloudwarden.detect.alert import EventMeta, event_meta
 from cloudwarden.detect.engines.sql import SqlEngine, UnsupportedForSql
 from cloudwarden.detect.engines.sql_files import FileRecord, PythonFile, SqlFileScan
-from cloudwarden.detect.engines.stream import StreamEngine, field_text
+from cloudwarden.detect.engines.stream import StreamEngine, field_text, text_extractor
 from cloudwarden.detect.rules.ir import (
     And,
     Expr,
@@ -132,6 +132,8 @@ class Hit(NamedTuple):
     values: Mapping[str, str]
 
 
+_Plan = tuple[tuple[int, ...], Callable[[Mapping[str, Any]], dict[str, str]]]
+
 #: positions of the file path: file number * _FILE_SPAN + record index in the file
 _FILE_SPAN = 1 << 32
 
@@ -147,6 +149,7 @@ class Matcher:
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self._needs = tuple(correlation_fields(r) for r in self.rules)
         self._engine_index: dict[int, tuple[int, ...]] = {}
+        self._plans: dict[tuple[int, tuple[int, ...]], _Plan] = {}
         by_kind = {
             kind: tuple(r for r in self.rules if (k := rule_kinds(r)) is None or kind in k)
             for kind in KINDS
@@ -268,23 +271,34 @@ class Matcher:
         streams: Mapping[SourceKind, StreamEngine] | None = None,
     ) -> Iterator[Hit]:
         engines = streams or self._streams
-        needs = self._needs
+        plans = self._plans
         for pos, ev in events:
             engine = engines[ev.source]
             record = _record(ev)
             found = engine.matches(record)
             if not found:
                 continue
+            plan = plans.get((id(engine), found))
+            if plan is None:
+                plan = self._plan(engine, found)
+            ids, extract = plan
             meta = event_meta(ev)
             # the event's hits share one mapping of the grouping texts their rules read
-            values: dict[str, str] = {}
-            globals_ = self._global_index(engine)
-            for j in found:
-                i = globals_[j]
-                for name in needs[i]:
-                    if name not in values:
-                        values[name] = field_text(record, name)
-                yield Hit(i, pos, ev.key, meta, values)
+            values = extract(record)
+            key = ev.key
+            for i in ids:
+                yield Hit(i, pos, key, meta, values)
+
+    def _plan(self, engine: StreamEngine, found: tuple[int, ...]) -> _Plan:
+        """For one combination of ``engine``'s rules matching an event: the matcher's rule
+        indices, and the extractor of the texts those rules group on."""
+        globals_ = self._global_index(engine)
+        ids = tuple(globals_[j] for j in found)
+        names = dict.fromkeys(name for i in ids for name in self._needs[i])
+        if len(self._plans) >= 10_000:  # combinations of rules: few in practice, but bounded
+            self._plans.clear()
+        plan = self._plans[(id(engine), found)] = (ids, text_extractor(tuple(names)))
+        return plan
 
     def _global_index(self, engine: StreamEngine) -> tuple[int, ...]:
         """The matcher's index of each of ``engine``'s rules."""

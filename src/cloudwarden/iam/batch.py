@@ -14,14 +14,13 @@ line never stops the run.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TextIO
 
 import orjson
 
+from cloudwarden.gcpause import fewer_collections
 from cloudwarden.iam.batch_fast import context_values, decide_fast
 from cloudwarden.iam.batch_policies import POLICY_FIELDS, BatchLineError, LinePolicies
 from cloudwarden.iam.errors import PolicyProblem
@@ -143,7 +142,7 @@ def run_batch(
     """
     cache = LinePolicies()
     errors = 0
-    with _fewer_collections():
+    with fewer_collections():
         for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
@@ -151,20 +150,3 @@ def run_batch(
             errors += "error" in result
             out.write(orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE).decode())
     return errors
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often during a batch.
-
-    A batch keeps many small objects alive in its caches (parsed statements, compiled
-    layers); with the default thresholds the collector rescans them again and again,
-    which took half the time of a batch of new policies. The first threshold is raised
-    for the duration of the batch and restored after it.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 100_000), old[1], old[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)

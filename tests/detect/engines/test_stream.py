@@ -22,8 +22,10 @@ from cloudwarden.detect.engines.stream import (
     IndexKey,
     RuleHit,
     StreamEngine,
+    field_text,
     guard_of,
     index_keys,
+    text_extractor,
 )
 from cloudwarden.detect.rules import (
     And,
@@ -235,6 +237,57 @@ def test_guarded_always_rules_agree_with_the_evaluator(record: dict[str, Any]) -
     )
     record = {**record, "eventID": "e"}
     assert indexed(rules, [record]) == naive(rules, [record])
+
+
+@pytest.mark.parametrize("record", GUARD_RECORDS, ids=[repr(r) for r in GUARD_RECORDS])
+def test_two_guards_and_the_rest_agree_with_the_evaluator(record: dict[str, Any]) -> None:
+    """A guarded rule whose guards pass on plain strings runs only its other conjuncts."""
+    two = And(
+        (
+            OTHER,
+            Match("userIdentity.arn", "equals", ("arn:x", "ARN:Y")),
+            Match("sourceIPAddress", "startswith", ("10.",)),
+        )
+    )
+    rules = (Rule("two", "two", two), Rule("only", "only", And((OTHER, OTHER))))
+    variants = [
+        {**record, "eventID": "e"},
+        {**record, "eventID": "e", "userIdentity.arn": "arn:y", "sourceIPAddress": "10.1.2.3"},
+        {**record, "eventID": "e", "sourceIPAddress": ["10.0.0.1"]},
+    ]
+    for variant in variants:
+        if isinstance(variant.get("userIdentity"), dict):
+            variant["userIdentity"] = {**variant["userIdentity"], "arn": "Arn:X"}
+        assert indexed(rules, [variant]) == naive(rules, [variant])
+
+
+EXTRACT_NAMES = (
+    "eventName",
+    "userIdentity.type",
+    "userIdentity.arn",
+    "userIdentity.sessionContext.sessionIssuer.userName",
+    "requestParameters.userName",
+    "errorCode",
+)
+
+
+@pytest.mark.parametrize("record", GUARD_RECORDS, ids=[repr(r) for r in GUARD_RECORDS])
+def test_text_extractor_is_field_text(record: dict[str, Any]) -> None:
+    extract = text_extractor(EXTRACT_NAMES)
+    assert extract(record) == {n: field_text(record, n) for n in EXTRACT_NAMES}
+
+
+def test_text_extractor_is_field_text_on_odd_records() -> None:
+    from cloudwarden.detect.corpus import generate_records
+    from cloudwarden.detect.rules.ir import CONTEXT_FIELDS
+
+    names = (*EXTRACT_NAMES, *CONTEXT_FIELDS)
+    extract = text_extractor(names)
+    records = [r for r in generate_records(3000, seed=5, odd_rate=0.3) if isinstance(r, dict)]
+    records += [{"requestParameters": None, "userIdentity": {"type": None}}]
+    records += [{"requestParameters.userName": "x", "requestParameters": {"userName": "y"}}]
+    for record in records:
+        assert extract(record) == {n: field_text(record, n) for n in names}
 
 
 # ---- corpus generator -------------------------------------------------------------------

@@ -60,6 +60,7 @@ __all__ = [
     "field_text",
     "guard_of",
     "index_keys",
+    "text_extractor",
 ]
 
 SOURCE_FIELD = "eventSource"
@@ -111,6 +112,55 @@ def field_text(record: Mapping[str, Any], name: str) -> str:
         t = _text(v)
         texts.append(t if t is not None else str(v))
     return ",".join(texts)
+
+
+def text_extractor(names: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[str, str]]:
+    """A function giving ``{name: field_text(record, name)}`` for each of ``names``.
+
+    The common shapes are read directly: a top-level string, and ``head.tail`` where
+    ``head`` is an object (read once for all its tails) and no literal ``"head.tail"`` key
+    sits beside it; a missing or ``null`` value is ``""``. Anything else -- lists, numbers,
+    objects, literal dotted keys, deeper paths that are not plain -- is
+    :func:`field_text`'s to answer.
+    """
+    tops: list[str] = []
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    deeper: list[tuple[str, Callable[[Mapping[str, Any]], object]]] = []
+    for name in names:
+        parts = name.split(".")
+        if len(parts) == 1:
+            tops.append(name)
+        elif len(parts) == 2:
+            pairs.setdefault(parts[0], []).append((name, parts[1]))
+        else:
+            deeper.append((name, _plain_getter(name)))
+    heads = tuple((head, tuple(items)) for head, items in pairs.items())
+
+    def extract(record: Mapping[str, Any]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in tops:
+            v = record.get(name)
+            out[name] = v if type(v) is str else "" if v is None else field_text(record, name)
+        for head, items in heads:
+            obj = record.get(head, _MISSING)
+            if type(obj) is dict:
+                for name, tail in items:
+                    v = obj.get(tail)
+                    if type(v) is str and name not in record:
+                        out[name] = v
+                    elif v is None and name not in record:
+                        out[name] = ""
+                    else:
+                        out[name] = field_text(record, name)
+            else:
+                for name, _ in items:
+                    out[name] = field_text(record, name)
+        for name, get in deeper:
+            v = get(record)
+            out[name] = v if type(v) is str else "" if v is _MISSING else field_text(record, name)
+        return out
+
+    return extract
 
 
 def index_keys(expr: Expr) -> frozenset[IndexKey] | None:
@@ -177,9 +227,15 @@ def guard_of(expr: Expr) -> tuple[tuple[str, frozenset[str]], ...]:
     event's value is plainly a string (or absent) and not among the values, the rule cannot
     match; in every other case the rule's compiled predicate decides.
     """
+    return tuple(
+        (c.field, frozenset(str(v).lower() for v in c.values)) for c in _guard_matches(expr)
+    )
+
+
+def _guard_matches(expr: Expr) -> tuple[Match, ...]:
     conjuncts = expr.args if isinstance(expr, And) else (expr,)
     return tuple(
-        (c.field, frozenset(str(v).lower() for v in c.values))
+        c
         for c in conjuncts
         if isinstance(c, Match)
         and c.op == "equals"
@@ -252,27 +308,50 @@ def _pair_getter(field: str, head: str, tail: str) -> Callable[[Mapping[str, Any
     return get
 
 
-def _guarded(pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...]) -> Predicate:
+def _guarded(
+    pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...], rest: Predicate
+) -> Predicate:
+    """``pred`` behind its guards: an event whose guard fields are plain strings among the
+    values needs only ``rest`` (the other conjuncts: the guards' own conjuncts are then
+    true, as the evaluator's case-insensitive ``equals`` of a string is exactly that
+    membership); a missing field or another string fails; any other shape asks ``pred``."""
     checks = tuple((_plain_getter(field), wanted) for field, wanted in guards)
     if len(checks) == 1:
         ((get1, wanted1),) = checks
 
         def guarded1(event: Mapping[str, Any]) -> bool:
             v = get1(event)
-            if v is _MISSING or (type(v) is str and v.lower() not in wanted1):
-                return False
-            return pred(event)
+            if type(v) is str:
+                return v.lower() in wanted1 and rest(event)
+            return False if v is _MISSING else pred(event)
 
         return guarded1
 
     def guarded(event: Mapping[str, Any]) -> bool:
+        plain = True
         for get, wanted in checks:
             v = get(event)
-            if v is _MISSING or (type(v) is str and v.lower() not in wanted):
+            if type(v) is str:
+                if v.lower() not in wanted:
+                    return False
+            elif v is _MISSING:
                 return False
-        return pred(event)
+            else:
+                plain = False
+        return rest(event) if plain else pred(event)
 
     return guarded
+
+
+def _rest(rule: Rule) -> Predicate:
+    """The rule's predicate without the conjuncts :func:`guard_of` takes as guards."""
+    expr = rule.detection
+    guards = {(m.field, m) for m in _guard_matches(expr)}
+    conjuncts = expr.args if isinstance(expr, And) else (expr,)
+    others = tuple(c for c in conjuncts if not (isinstance(c, Match) and (c.field, c) in guards))
+    if not others:
+        return _with_hatch(rule, lambda event: True)
+    return _with_hatch(rule, fast_compile(others[0] if len(others) == 1 else And(others)))
 
 
 _Candidates = tuple[tuple[Rule, Predicate], ...]
@@ -375,7 +454,10 @@ def _fast_leaf(m: Match) -> Predicate:
 
 def _predicate(rule: Rule) -> Predicate:
     """The rule's detection, AND-ed with its ``python:`` function when it has one."""
-    pred = fast_compile(rule.detection)
+    return _with_hatch(rule, fast_compile(rule.detection))
+
+
+def _with_hatch(rule: Rule, pred: Predicate) -> Predicate:
     if not rule.python:
         return pred
     hatch = resolve_hatch(rule.python)
@@ -414,7 +496,12 @@ class StreamEngine:
                     self._always.append(i)
         always = set(self._always)
         self._compiled = tuple(
-            (rule, _guarded(pred, g) if i in always and (g := guard_of(rule.detection)) else pred)
+            (
+                rule,
+                _guarded(pred, g, _rest(rule))
+                if i in always and (g := guard_of(rule.detection))
+                else pred,
+            )
             for i, (rule, pred) in enumerate(self._compiled)
         )
         self._cache: dict[tuple[Any, Any], _Candidates] = {}
@@ -459,7 +546,7 @@ class StreamEngine:
             chosen.update(self._by_pair.get((s, n), ()))
         return sorted(chosen)
 
-    def matches(self, record: Mapping[str, Any]) -> list[int]:
+    def matches(self, record: Mapping[str, Any]) -> tuple[int, ...]:
         """The indices (into :attr:`rules`) of the rules ``record`` matches, in rule order:
         :meth:`process` without building a hit object per match."""
         src, name = record.get(SOURCE_FIELD), record.get(NAME_FIELD)
@@ -475,7 +562,7 @@ class StreamEngine:
                 if len(self._indexed_cache) >= _CACHE_LIMIT:
                     self._indexed_cache.clear()
                 self._indexed_cache[key] = cands
-        return [i for i, pred in cands if pred(record)]
+        return tuple([i for i, pred in cands if pred(record)])
 
     def process(self, record: Mapping[str, Any], event: Event | None = None) -> list[RuleHit]:
         """The rules ``record`` (a CloudTrail record, or any field mapping) matches, in rule order.

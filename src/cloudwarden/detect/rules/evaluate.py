@@ -273,12 +273,50 @@ def _string_test(op: str, consts: tuple[str, ...], cased: bool) -> ValueTest:
 
 def _regex(rx: re.Pattern[str], full: bool = False) -> ValueTest:
     run = rx.match if full else rx.search
+    needle = required_literal(rx)
+    if needle:
+
+        def screened(v: Any) -> bool:
+            t = v if isinstance(v, str) else _text(v)
+            return t is not None and needle in t and run(t) is not None
+
+        return screened
 
     def test(v: Any) -> bool:
         t = v if isinstance(v, str) else _text(v)
         return t is not None and run(t) is not None
 
     return test
+
+
+def required_literal(rx: re.Pattern[str]) -> str:
+    """The longest run of literal characters that every match of ``rx`` contains, or ``""``.
+
+    Read from the pattern's parse tree: consecutive ``LITERAL`` items at its top level (a
+    concatenation: a match matches each in turn, so the run appears verbatim in the text).
+    Anything else -- classes, branches, repeats, groups, anchors -- ends a run. Case-folding
+    patterns (``(?i)`` or the flag) give ``""``: their literals need not appear as written.
+    A substring test is several times cheaper than a regex search, and most values fail it.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]  # the stdlib's own parser
+
+        tree = _parser.parse(rx.pattern, rx.flags)
+        if tree.state.flags & re.IGNORECASE:
+            return ""
+        literal = _parser.LITERAL
+        best: list[str] = []
+        run: list[str] = []
+        for op, arg in tree:
+            if op is literal:
+                run.append(chr(arg))
+                continue
+            best = max(best, run, key=len)
+            run = []
+        best = max(best, run, key=len)
+    except Exception:  # a private module: without it, no screening
+        return ""
+    return "".join(best) if len(best) >= 3 else ""
 
 
 def _regex_flags(letters: str) -> int:

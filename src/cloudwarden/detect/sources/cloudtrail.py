@@ -14,7 +14,6 @@ inference rejects and which orjson keeps as distinct keys.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import orjson
 
 from cloudwarden.detect.sources.model import Event, SourceStats
+from cloudwarden.gcpause import collections_paused
 
 TOP_FIELDS: tuple[str, ...] = (
     "eventVersion",
@@ -149,13 +149,8 @@ def loads_bulk(data: bytes) -> Any:
     allocations would otherwise start a collection that walks them all again (decoded JSON
     holds no cycles), which costs about a third of the decode time.
     """
-    if not gc.isenabled():
+    with collections_paused():
         return orjson.loads(data)
-    gc.disable()
-    try:
-        return orjson.loads(data)
-    finally:
-        gc.enable()
 
 
 def _looks_like_lines(data: bytes) -> bool:
