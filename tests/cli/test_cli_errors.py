@@ -95,3 +95,14 @@ def test_unknown_severity(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     )
     assert code == 2
     assert_one_line(err, "huge")
+
+
+def test_consoles_print_arns_verbatim() -> None:
+    """Rich turns ``:name:`` into an emoji by default; a Secrets Manager ARN has ``:secret:``."""
+    from cloudwarden.cli.common import stderr, stdout
+
+    arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-AbCdEf"
+    for console in (stdout, stderr):
+        with console.capture() as captured:
+            console.print(arn, soft_wrap=True)
+        assert captured.get().strip() == arn

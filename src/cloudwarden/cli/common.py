@@ -12,8 +12,9 @@ import platformdirs
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-stdout = Console()
-stderr = Console(stderr=True)
+# no emoji codes: ARNs hold them (Secrets Manager's ``...:secret:name`` became a symbol)
+stdout = Console(emoji=False)
+stderr = Console(stderr=True, emoji=False)
 
 
 class UserError(Exception):

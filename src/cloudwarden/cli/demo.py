@@ -20,7 +20,8 @@ from cloudwarden.store import Store, default_path
 
 if TYPE_CHECKING:  # the lab, detection, IAM analysis and respond load when the demo runs,
     # not on every cloudwarden command
-    from cloudwarden.lab.demo import AttackReplay, DemoResult, IamReview
+    from cloudwarden.iam.review import IamReview
+    from cloudwarden.lab.demo import AttackReplay, DemoResult
     from cloudwarden.lab.incidents import IncidentResponse
 
 
@@ -84,16 +85,10 @@ def demo(
 
 
 def _sections(result: DemoResult) -> tuple[HtmlSection, ...]:
-    from cloudwarden.iam.access.report import access_section
-    from cloudwarden.iam.analysis.report import analysis_section
     from cloudwarden.lab.attacks.report import alerts_section
     from cloudwarden.lab.incidents import incidents_section
 
-    sections: list[HtmlSection] = []
-    if result.iam is not None:
-        access = result.iam.access
-        sections.append(analysis_section(result.iam.analysis))
-        sections.append(access_section(access.external, access.unused, access.days))
+    sections: list[HtmlSection] = list(result.iam.sections()) if result.iam is not None else []
     replay = result.attacks
     if replay is None:
         return tuple(sections)

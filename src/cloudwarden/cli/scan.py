@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cloudwarden.assess import Assessment, CheckSelection, load_and_assess
+from cloudwarden.assess import Assessment, CheckSelection, load_and_assess, with_iam_review
 from cloudwarden.assess import scan as run_scan
 from cloudwarden.aws.session import DEFAULT_ORG_ROLE, AwsOptions
 from cloudwarden.checks.runner import select_checks
-from cloudwarden.cli.common import UserError, progress_bar, stdout
+from cloudwarden.cli.common import UserError, interactive, progress_bar, stderr, stdout
 from cloudwarden.cli.output import OutputOptions, deliver
 from cloudwarden.inventory.collector import ScanScope
 from cloudwarden.model import Area, Severity
@@ -87,9 +87,18 @@ def scan(
     db: Annotated[Path | None, typer.Option(help="DuckDB store (default: user data dir).")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record this run.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel collection threads.")] = 16,
+    iam_analysis: Annotated[
+        bool,
+        typer.Option(
+            "--iam-analysis/--no-iam-analysis",
+            help="Also analyse the snapshot's IAM: effective admins, privilege-escalation "
+            "paths, risky capabilities, external and unused access.",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
 ) -> None:
-    """Assess an AWS account (or organisation) against the Security Pillar."""
+    """Assess an AWS account (or organisation) against the Security Pillar, and analyse its
+    IAM (unless --no-iam-analysis)."""
     selection = CheckSelection(tuple(check), tuple(exclude_check), _areas(area), None)
     out = OutputOptions(fmt, output, _severity(fail_on), db, no_store, quiet)
     out.validate()
@@ -105,7 +114,20 @@ def scan(
         with progress_bar("collecting", quiet) as progress:
             result = run_scan(options, scope, selection, progress)
     _save_snapshot(result, save)
-    raise typer.Exit(deliver(result, out, kind="scan"))
+    if iam_analysis:
+        result = _review_iam(result, selection, quiet)
+    sections = result.iam.sections() if result.iam is not None else ()
+    code = deliver(result, out, kind="scan", extra_sections=sections)
+    if not quiet and result.iam is not None:
+        stdout.print(result.iam.summary())
+    raise typer.Exit(code)
+
+
+def _review_iam(result: Assessment, selection: CheckSelection, quiet: bool) -> Assessment:
+    if not interactive(quiet):
+        return with_iam_review(result, selection)
+    with stderr.status("analysing IAM (admins, escalation paths, external access) ..."):
+        return with_iam_review(result, selection)
 
 
 def _save_snapshot(result: Assessment, path: Path | None) -> None:

@@ -22,16 +22,8 @@ from cloudwarden.detect import rules as rules_pkg
 from cloudwarden.detect.rules import builtin_sigma_rules
 from cloudwarden.detect.rules.ir import LoadResult, Rule
 from cloudwarden.detect.run import Alert, DetectionResult, run_detection
-from cloudwarden.iam.access import AccessAnalysis, analyse_snapshot
-from cloudwarden.iam.access.records import Scope
-from cloudwarden.iam.analysis import (
-    Analysis,
-    account_data_from_snapshot,
-    analysis_findings,
-    analyze,
-)
+from cloudwarden.iam.review import IamReview, review_iam
 from cloudwarden.inventory.collector import ScanScope
-from cloudwarden.inventory.snapshot import Snapshot
 from cloudwarden.lab.attacks import (
     Scenario,
     SimulatedLogs,
@@ -52,7 +44,7 @@ from cloudwarden.lab.incidents import (
 )
 from cloudwarden.lab.org import LabEnv
 from cloudwarden.lab.server import LAB_REGION, lab_environment, running_lab
-from cloudwarden.model import Finding, Severity
+from cloudwarden.model import Severity
 from cloudwarden.store import Store
 
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -133,35 +125,6 @@ class AttackReplay:
         rows = [(rid, first[rid].title, first[rid].severity, n) for rid, n in counts.items()]
         rows.sort(key=lambda r: (-r[2].rank, -r[3], r[0]))
         return rows[:n]
-
-
-@dataclass(frozen=True)
-class IamReview:
-    """The IAM analysis and the external-access analysis of the scan's snapshot."""
-
-    analysis: Analysis
-    access: AccessAnalysis
-    seconds: float
-
-    def findings(self) -> list[Finding]:
-        return [*analysis_findings(self.analysis), *self.access.findings()]
-
-    @property
-    def admins(self) -> int:
-        """Principals with effective administrator access, however granted."""
-        return len({a.principal for a in self.analysis.admins})
-
-    def exposed(self, scope: Scope) -> int:
-        """Resources whose policy grants access at ``scope`` (``public``, ``outside_org``)."""
-        return sum(1 for r in self.access.external if r.scoped(scope))
-
-
-def review_iam(snapshot: Snapshot) -> IamReview:
-    """Analyse the principals and the resource policies of ``snapshot``; offline and pure."""
-    began = time.monotonic()
-    analysis = analyze(account_data_from_snapshot(snapshot))
-    access = analyse_snapshot(snapshot)
-    return IamReview(analysis, access, time.monotonic() - began)
 
 
 @dataclass
