@@ -20,6 +20,7 @@ under ``data["_errors"][<key>]`` so checks can say NOT_ASSESSED for that one par
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -209,3 +210,20 @@ def run_collector(col: Collector, ctx: CollectContext) -> Iterator[Resource]:
     except Exception as exc:  # a collector bug must not lose the rest of the scan
         failure = AwsFailure(FailureKind.OTHER, type(exc).__name__, str(exc))
         ctx.record(col.service, col.name, failure, col.resource_types)
+
+
+def policy_attribute(
+    attributes: dict[str, str] | None, errors: dict[str, str], operation: str
+) -> dict[str, Any] | None:
+    """The parsed ``Policy`` of an attribute map (SNS topics, SQS queues), ``None`` when there
+    is none; a policy that could not be read (the attributes call failed, or the text is not
+    JSON) is recorded in ``errors["Policy"]`` so the analysis says "unknown", not "none"."""
+    if attributes is None:
+        if "Attributes" in errors:
+            errors["Policy"] = errors["Attributes"]
+        return None
+    try:
+        return dict(json.loads(attributes["Policy"])) if attributes.get("Policy") else None
+    except ValueError:
+        errors["Policy"] = f"{operation}: Policy is not valid JSON"
+        return None

@@ -3,11 +3,11 @@
 Resource policies are read where the inventory keeps them: S3 bucket policy, ACL and
 Block Public Access (``cloudwarden.iam.access.s3``); the KMS key policy, SNS topic
 policy and Lambda function policy (``Policy``); the Secrets Manager resource policy
-(``ResourcePolicy``); a role's trust policy (``AssumeRolePolicyDocument``); and, for
-SQS queues and ECR repositories, ``Policy`` or the ``Attributes.Policy`` /
-``RepositoryPolicyText`` text their APIs return (the current inventory collects neither
-service, so they are analysed when a snapshot carries them). The resource account's
-RCPs take part; the organisation comes from the snapshot's organisation data.
+(``ResourcePolicy``); a role's trust policy (``AssumeRolePolicyDocument``); and the SQS
+queue and ECR repository policies, which their collectors keep parsed as ``Policy``
+(the ``Attributes.Policy`` / ``RepositoryPolicyText`` text the APIs return is read too,
+for snapshots built elsewhere). The resource account's RCPs take part; the
+organisation comes from the snapshot's organisation data.
 """
 
 from __future__ import annotations

@@ -7,11 +7,10 @@ a topic that reaches someone from one that does not.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.inventory.api import CollectContext, collector
+from cloudwarden.inventory.api import CollectContext, collector, policy_attribute
 from cloudwarden.model import Resource
 
 TOPIC = "AWS::SNS::Topic"
@@ -34,24 +33,13 @@ def _topic(ctx: CollectContext, arn: str) -> Resource:
     data: dict[str, Any] = {
         "TopicArn": arn,
         "Attributes": attributes,
-        "Policy": _policy(attributes, errors),
+        "Policy": policy_attribute(attributes, errors, "sns:GetTopicAttributes"),
         "Subscriptions": _subscriptions(ctx, arn, errors),
     }
     if errors:
         data["_errors"] = errors
     return ctx.resource(TOPIC, arn=arn, id=arn.rsplit(":", 1)[-1], data=data)
 
-
-def _policy(attributes: dict[str, str] | None, errors: dict[str, str]) -> dict[str, Any] | None:
-    if attributes is None:
-        if "Attributes" in errors:
-            errors["Policy"] = errors["Attributes"]
-        return None
-    try:
-        return dict(json.loads(attributes["Policy"])) if attributes.get("Policy") else None
-    except ValueError:
-        errors["Policy"] = "sns:GetTopicAttributes: Policy is not valid JSON"
-        return None
 
 
 def _subscriptions(
