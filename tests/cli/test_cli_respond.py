@@ -392,3 +392,69 @@ def test_watch_routes_the_latest_scans_failed_findings(
         seen = [t.id for t in respond_cli._new_triggers(store, "aws", findings=True)]
         assert seen == ["f-open-bucket"]
         assert list(respond_cli._new_triggers(store, "aws", findings=False)) == []
+
+
+def _store_alert(db: Path, **fields: Any) -> str:
+    alert_id = uuid.uuid4().hex
+    alert = {
+        "alert_id": alert_id,
+        "rule_id": "rule-x",
+        "title": "Accepted connection to a mining pool port",
+        "severity": "high",
+        "account": ACCOUNT,
+        "region": REGION,
+        "event_id": "e1",
+        "event_time": "2026-11-01T10:00:00+00:00",
+        **fields,
+    }
+    with Store.open(db) as store:
+        store.record_alerts([alert])
+    return alert_id
+
+
+def test_a_run_that_needs_an_input_is_no_failure(
+    lab: LabServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 3 (needs-input) and 4 (not-applicable), not 1; list and show say which input."""
+    db = tmp_path / "s.duckdb"
+    nobody = _store_alert(db, dedup_key="srcaddr=10.250.1.1; dstaddr=203.0.113.9")
+    run = ["run", "ec2-compromised-instance", "--alert", nobody, "--approve"]
+    code, out, _ = cli(run, lab, db, capsys)
+    assert code == 3, out
+    assert "needs-input" in out and "instance_id" in out
+    code, out, _ = cli([*run, "--json"], lab, db, capsys)
+    doc = json.loads(out)
+    assert code == 3 and doc["status"] == "needs-input" and doc["missing"] == ["instance_id"]
+
+    code, out, _ = cli(["list"], lab, db, capsys)
+    assert code == 0 and "needs-input (instance_id)" in out
+    code, out, _ = cli(["list", "--json"], lab, db, capsys)
+    assert all(r["missing"] == ["instance_id"] for r in json.loads(out))
+    code, out, _ = cli(["show", doc["run_id"]], lab, db, capsys)
+    assert code == 0 and "needs-input" in out and "no value for instance_id" in out
+
+    gone = _store_alert(db, context={"requestParameters.groupId": "sg-0fedcba9876543210"})
+    code, out, _ = cli(
+        ["run", "security-group-open", "--alert", gone, "--approve"], lab, db, capsys
+    )
+    assert code == 4, out
+    assert "not-applicable" in out and "sg-0fedcba9876543210" in out
+
+
+def test_watch_does_not_retry_a_run_that_needs_an_input(
+    lab: LabServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "s.duckdb"
+    alert_id = _store_alert(
+        db, playbook="ec2-compromised-instance", dedup_key="srcaddr=10.250.2.2; dstaddr=1.2.3.4"
+    )
+    config = tmp_path / "respond.yml"
+    config.write_text(f"mode: auto\nscope:\n  accounts: ['{ACCOUNT}']\n  regions: [{REGION}]\n")
+    watch = ["watch", "--once", "--environment", "lab", "--endpoint-url", lab.endpoint]
+    code, out, _ = cli([*watch, "--config", str(config)], lab, db, capsys)
+    assert code == 0
+    assert f"alert:{alert_id} -> ec2-compromised-instance (auto): needs-input" in out
+    code, out, _ = cli([*watch, "--config", str(config)], lab, db, capsys)
+    assert code == 0 and out == ""  # not tried again
+    with Store.open(db) as store:
+        assert len(Journal(store).runs(f"alert:{alert_id}")) == 1

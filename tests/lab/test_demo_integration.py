@@ -76,8 +76,43 @@ def test_demo_reports_each_incident_and_its_failures(
     page = report.read_text()
     assert 'id="incidents"' in page and "Left for a human" in page
     assert "s3-public-bucket" in page and "cloudtrail-logging-stopped" in page
+    for incident in response.incidents:  # every incident is listed with its outcome
+        assert f"<td>{incident.playbook}</td><td>{incident.outcome}</td>" in page
     _print_response(response)
     out = capsys.readouterr().out
     failed = [i for i in response.incidents if i.status == "failed"]
     assert all(f"{i.playbook}: failed" in out for i in failed), "failures are shown"
+    settled = [i for i in response.incidents if i.status in ("needs-input", "not-applicable")]
+    assert settled and all(f"{i.playbook}: {i.status}" in out for i in settled)
     assert "FAIL -> PASS s3_bucket_public_access_blocked" in out
+
+
+def test_no_demo_incident_fails_for_an_input_the_alert_never_carried(demo: DemoResult) -> None:
+    """Inputs are derived where the alert carries them in another shape; where it does not,
+    or names what exists only in the replayed logs, the run ends before any change with an
+    outcome that says so, never as a failure."""
+    response = demo.response
+    assert response is not None
+    assert response.incidents
+    assert [i for i in response.incidents if i.status == "failed"] == []
+    assert {i.status for i in response.incidents} <= {"done", "needs-input", "not-applicable"}
+    ran = {(i.alert.get("rule_id"), i.playbook): i for i in response.incidents}
+    stolen = ran["cw-ec2-credentials-outside-aws", "ec2-compromised-instance"]  # session name
+    ssh = ran["cw-flow-admin-port-from-internet", "security-group-open"]  # flow -> eni -> group
+    role = ran["cw-ec2-unusual-instance-type", "compromised-role-session"]  # a role's session
+    for incident in (stolen, ssh, role):
+        assert incident.status == "done", incident.message
+        assert incident.outcome == "contained"
+        assert any(e.kind == "done" and e.phase == "contain" for e in incident.entries)
+    assert [e.kind for e in ssh.entries if e.step == "locate_group"] == ["noop"]
+    for incident in response.incidents:
+        kinds = {e.kind for e in incident.entries}
+        if incident.status == "needs-input":
+            assert incident.missing and not kinds & {"intent", "done", "failed"}
+            assert incident.outcome == f"needs input ({', '.join(incident.missing)})"
+        elif incident.status == "not-applicable":
+            assert not kinds & {"intent", "done", "failed"}
+            assert "does not exist" in incident.message or "has no key" in incident.message
+    # the miner exists only in the logs: its flow's address is nobody's interface in the lab
+    miner = ran["cw-flow-mining-pool-port", "ec2-compromised-instance"]
+    assert miner.status == "needs-input" and miner.missing == ("instance_id",)

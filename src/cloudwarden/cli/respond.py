@@ -3,6 +3,11 @@
 Every command is a thin wrapper over :class:`cloudwarden.respond.runner.Runner`. Runs are
 dry runs unless ``--approve`` or the responder configuration (``--config`` /
 ``$CLOUDWARDEN_RESPOND_CONFIG``) says otherwise.
+
+Exit codes of ``run``, ``resume`` and ``approve``: 0 the run finished (done, dry run, or
+waiting for approval), 1 it failed, 2 a mistake of yours, 3 it needs an input the trigger
+did not give (``needs-input``), 4 the resource it names does not exist
+(``not-applicable``). 3 and 4 mean nothing was changed, and are not failures.
 """
 
 from __future__ import annotations
@@ -83,12 +88,33 @@ def _trigger(store: Store, alert: str | None, finding: str | None, environment: 
     raise UserError(f"no finding {finding!r} in store {store.path}")
 
 
+EXIT_CODES = {"failed": 1, "needs-input": 3, "not-applicable": 4}
+"""A run's exit code by its status (anything else: 0)."""
+
+
+def _exit(status: str) -> None:
+    code = EXIT_CODES.get(status, 0)
+    if code:
+        raise typer.Exit(code)
+
+
+def _settled_detail(entries: list[JournalEntry] | tuple[JournalEntry, ...]) -> dict[str, Any]:
+    """What a needs-input / not-applicable run lacks: its missing inputs or its reason."""
+    for entry in reversed(entries):
+        if entry.kind == "needs-input":
+            return {"missing": list(entry.data.get("missing") or []), "reason": entry.message}
+        if entry.kind == "not-applicable":
+            return {"step": entry.step, "reason": entry.message}
+    return {}
+
+
 def _print_outcome(outcome: RunOutcome, as_json: bool) -> None:
     if as_json:
         doc = {
             "run_id": outcome.run_id,
             "status": outcome.status,
             "message": outcome.message,
+            **_settled_detail(outcome.entries),
             "entries": [e.as_dict() for e in outcome.entries],
         }
         print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
@@ -150,8 +176,7 @@ def run(
         runner = Runner(store, _aws_for(profile, endpoint_url), cfg)
         outcome = runner.start(book, trigger, chosen, approve=approve, force=force)
     _print_outcome(outcome, as_json)
-    if outcome.status == "failed":
-        raise typer.Exit(1)
+    _exit(outcome.status)
 
 
 def _continue(
@@ -170,8 +195,7 @@ def _continue(
         except RunnerError as exc:
             raise UserError(str(exc)) from None
     _print_outcome(outcome, as_json)
-    if outcome.status == "failed":
-        raise typer.Exit(1)
+    _exit(outcome.status)
 
 
 @app.command("resume")
@@ -227,7 +251,10 @@ def list_runs(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Response runs, oldest first, with their status."""
     with Store.open(db) as store:
         journal = Journal(store)
-        rows = [(info, run_status(journal.entries(info.run_id))) for info in journal.runs()]
+        rows = []
+        for info in journal.runs():
+            entries = journal.entries(info.run_id)
+            rows.append((info, run_status(entries), _settled_detail(entries)))
     if as_json:
         doc = [
             {
@@ -237,13 +264,16 @@ def list_runs(db: DbOpt = None, as_json: JsonOpt = False) -> None:
                 "mode": i.mode,
                 "status": s,
                 "started_at": i.started_at.isoformat(),
+                **detail,
             }
-            for i, s in rows
+            for i, s, detail in rows
         ]
         print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         return
-    for info, status in rows:
-        line = f"{info.run_id}  {status:<18} {info.mode:<8} {info.playbook:<28} {info.incident_key}"
+    for info, status, detail in rows:
+        missing = detail.get("missing")
+        shown = f"{status} ({', '.join(missing)})" if missing else status
+        line = f"{info.run_id}  {shown:<18} {info.mode:<8} {info.playbook:<28} {info.incident_key}"
         print(line)
     if not rows:
         print("no response runs recorded")
@@ -272,9 +302,10 @@ def show(
         else:
             print(record_markdown(doc), end="")
         return
-    _print_outcome(
-        RunOutcome(run_id, run_status(entries), info.incident_key, tuple(entries)), as_json
-    )
+    status = run_status(entries)
+    detail = _settled_detail(entries)
+    message = f"{info.incident_key}: {detail['reason']}" if detail else info.incident_key
+    _print_outcome(RunOutcome(run_id, status, message, tuple(entries)), as_json)
 
 
 @app.command("playbooks")
@@ -380,7 +411,8 @@ def _watch_one(
         print(f"{trigger.key}: no playbook {decision.playbook!r}")
         return
     if runner.journal.runs(trigger.key, book.id):
-        return
+        return  # each incident runs once: a needs-input or failed run is not retried
+
     mode = min(Mode(decision.mode.value), cfg.mode, key=_ORDER.index)
     outcome = runner.start(book, trigger, mode)
     line = f"{trigger.key} -> {book.id} ({mode.value}): {outcome.status}: {outcome.message}"

@@ -4,6 +4,11 @@ The lab's routes run in ``auto`` mode (``respond/routes.yml``), scoped to the la
 accounts and regions. Each playbook acts in the account of its alert, through that member
 account's organisation role, as a responder would in a real organisation. Refusals and
 failures are kept as the runner journaled them, never dropped.
+
+Each incident ends in one of four outcomes: contained (the run is done), needs input (the
+alert never names what the playbook acts on — which input is said), not applicable (what
+it names does not exist in the lab: most scenarios exist only in the logs) or failed.
+Only the last is a failure of containment.
 """
 
 from __future__ import annotations
@@ -60,6 +65,23 @@ class Incident:
     message: str
     entries: tuple[JournalEntry, ...] = ()
     left_for_human: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The inputs a ``needs-input`` run lacked, as its journal says."""
+        for entry in self.entries:
+            if entry.kind == "needs-input":
+                return tuple(str(m) for m in entry.data.get("missing") or ())
+        return ()
+
+    @property
+    def outcome(self) -> str:
+        """contained / needs input (which) / not applicable / failed, for a reader."""
+        if self.status == "done":
+            return "contained"
+        if self.status == "needs-input":
+            return f"needs input ({', '.join(self.missing)})"
+        return self.status.replace("-", " ")
 
 
 @dataclass
@@ -204,8 +226,13 @@ _TEMPLATE = """\
 contained afterwards, as the lab answers: {% for k, v in contained.items() %}{{ k }} {{ "yes" if v else "NO" }}{% if not loop.last %}, {% endif %}{% endfor %}.</p>
 <p>{{ incidents|length }} incident(s) routed to playbooks in {{ seconds }}s (lab routes, auto
 mode, scope: the lab's accounts). {{ rescan }}</p>
+<table><thead><tr><th>alert</th><th>account</th><th>playbook</th><th>outcome</th></tr></thead>
+<tbody>
+{% for i in incidents %}<tr><td><code>{{ i.alert.get("rule_id", "") }}</code></td>
+<td>{{ i.alert.get("account", "") }}</td><td>{{ i.playbook }}</td><td>{{ i.outcome }}</td></tr>
+{% endfor %}</tbody></table>
 {% for i in incidents %}
-<h3>{{ i.alert.get("title", "") }} &rarr; {{ i.playbook }}: {{ i.status }}</h3>
+<h3>{{ i.alert.get("title", "") }} &rarr; {{ i.playbook }}: {{ i.outcome }}</h3>
 <p>Alert <code>{{ i.alert.get("rule_id", "") }}</code> ({{ i.alert.get("severity", "") }}) in
 {{ i.alert.get("account", "") }} {{ i.alert.get("region", "") }}; route {{ i.route }},
 mode {{ i.mode }}. {{ i.message }}</p>

@@ -44,10 +44,17 @@ class Scope:
     accounts: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
 
-    def refusal(self, account: str, region: str) -> str | None:
-        """Why acting in ``account``/``region`` is out of scope, or None."""
+    def account_refusal(self, account: str) -> str | None:
+        """Why ``account`` is out of scope, or None."""
         if self.accounts and account not in self.accounts:
             return f"account {account or '(unknown)'} is not in the responder's allowed accounts"
+        return None
+
+    def refusal(self, account: str, region: str) -> str | None:
+        """Why acting in ``account``/``region`` is out of scope, or None."""
+        refused = self.account_refusal(account)
+        if refused:
+            return refused
         if self.regions and region not in self.regions:
             return f"region {region or '(unknown)'} is not in the responder's allowed regions"
         return None

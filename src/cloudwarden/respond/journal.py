@@ -39,6 +39,8 @@ ENTRY_KINDS = frozenset(
         "noop",  # the plan found the change already in place
         "recovered",  # an intent without a result, found done on restart
         "refused",  # out of scope or exempt
+        "needs-input",  # a required input has no value: the run ends, nothing was tried
+        "not-applicable",  # the resource to act on does not exist: the run ends unchanged
         "skipped",
         "retry",
         "waiting",

@@ -14,7 +14,16 @@ incident-response phase it serves (``contain``, ``eradicate``, ``recover``,
 ``manual``    work left for a human (``instructions``); listed in the post-incident record.
 ``record``    writes the post-incident record: what happened, what was done, what is left.
 
-Steps run in order unless ``next`` names another step (or ``end``). Every problem in a
+Steps run in order unless ``next`` names another step (or ``end``).
+
+``inputs`` name what the playbook acts on, each a template (``name: "${…}"``) or a mapping
+``{value: "${…}", optional: true, description: …}``. Every input is required unless it
+says ``optional``: a run whose required input has no value for its incident ends
+``needs-input`` before its first step that is not a lookup (a read-only action such as
+``ec2.find_network_interface``), so before anything is changed or paged. An input may
+take a value from such a lookup step at the top of the playbook
+(``${steps.locate.result.instance_id}``). An input named ``region`` says where the run
+acts when its trigger does not (a flow-log alert names no region). Every problem in a
 file is reported, each as ``file:steps[2].retry.max_attempts: message`` (pySigma's way),
 not just the first.
 """
@@ -26,6 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudwarden.respond.inputs import input_problems, input_templates, optional_inputs
 from cloudwarden.respond.template import TemplateError, condition_problems, references
 
 __all__ = [
@@ -37,6 +47,7 @@ __all__ = [
     "PlaybookProblem",
     "PlaybookStep",
     "RetryPolicy",
+    "is_lookup",
     "parse_playbook",
 ]
 
@@ -132,10 +143,11 @@ class Playbook:
     title: str
     description: str
     steps: tuple[PlaybookStep, ...]
-    inputs: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)  # name -> template
     triggers: Mapping[str, Any] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     follow_up: tuple[str, ...] = ()
+    optional: frozenset[str] = frozenset()  # inputs a run may go without
     source: str = ""
     document: Mapping[str, Any] = field(default_factory=dict)  # as loaded, kept with each run
 
@@ -213,6 +225,15 @@ class _Checker:
         return RetryPolicy(
             attempts, numbers["interval"], numbers["backoff"], numbers["max_interval"]
         )
+
+
+def is_lookup(step: PlaybookStep) -> bool:
+    """A read-only action step: it only finds things out, so it may run before the
+    required inputs are checked and may feed them."""
+    if step.type != "action":
+        return False
+    found, act = _known_action(step.action)
+    return bool(found and act is not None and act.read_only)
 
 
 def _known_action(name: str) -> tuple[bool, Any]:
@@ -377,8 +398,7 @@ def parse_playbook(data: Any, source: str = "<playbook>") -> Playbook:
     if not isinstance(inputs, Mapping):
         check.add("inputs", "must be a mapping of name: template")
         inputs = {}
-    for key, value in inputs.items():
-        check.refs(value, f"inputs.{key}", set())
+    _inputs(check, inputs, steps)
     if steps and steps[-1].type != "record" and not any(s.type == "record" for s in steps):
         check.add("steps", "a playbook ends with a 'record' step (the post-incident record)")
     follow_up = data.get("follow_up", [])
@@ -393,13 +413,24 @@ def parse_playbook(data: Any, source: str = "<playbook>") -> Playbook:
         title=check.text(data, "title", "", required=False) or pb_id,
         description=check.text(data, "description", ""),
         steps=tuple(steps),
-        inputs=dict(inputs),
+        inputs=input_templates(inputs),
+        optional=optional_inputs(inputs),
         triggers=dict(data.get("triggers") or {}),
         references=tuple(str(r) for r in data.get("references") or ()),
         follow_up=tuple(follow_up),
         source=source,
         document=dict(data),
     )
+
+
+def _inputs(check: _Checker, inputs: Mapping[str, Any], steps: list[PlaybookStep]) -> None:
+    lookups: set[str] = set()
+    for step in steps:  # the lookups the playbook opens with
+        if not is_lookup(step):
+            break
+        lookups.add(step.id)
+    for location, message in input_problems(inputs, lookups):
+        check.add(location, message)
 
 
 def _forward_only(check: _Checker, steps: list[PlaybookStep]) -> None:

@@ -19,6 +19,7 @@ __all__ = ["OUTCOME_KINDS", "as_run", "post_incident_record", "record_markdown"]
 OUTCOME_KINDS = frozenset(
     {"planned", "done", "noop", "recovered", "refused", "skipped", "failed", "manual"}
     | {"approved", "awaiting-approval", "rolled-back", "rollback-refused", "rollback-failed"}
+    | {"needs-input", "not-applicable"}
 )
 _HAPPENED_KEYS = (
     "title",
@@ -74,6 +75,11 @@ def post_incident_record(
             left.append(f"{entry.step}: {entry.message}")
         elif entry.kind in ("refused", "failed", "rollback-failed", "awaiting-approval"):
             left.append(f"{entry.step} ({entry.kind}): {entry.message}")
+        elif entry.kind == "needs-input":
+            missing = ", ".join(str(m) for m in entry.data.get("missing") or ())
+            left.append(f"needs input ({missing}): {entry.message}; give it and run again")
+        elif entry.kind == "not-applicable":
+            left.append(f"{entry.step} (not-applicable): {entry.message}")
         elif entry.kind == "planned":
             left.append(f"{entry.step} (dry run, not applied): {entry.message}")
     left.extend(follow_up)

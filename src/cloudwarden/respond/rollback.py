@@ -60,7 +60,8 @@ def _settle_intents(
     for intent in [e for e in entries if e.kind == "intent" and e.step not in settled]:
         try:
             action = get_action(intent.action)
-            now = action.plan(runner.aws_for(region), dict(intent.data.get("params") or {}))
+            where = plan_from_dict(intent.data["plan"]).target.region or region
+            now = action.plan(runner.aws_for(where), dict(intent.data.get("params") or {}))
         except (ActionError, RegistryError) as exc:
             _note(runner.journal, info.run_id, "failed", intent, f"recovery: {exc}")
             continue
@@ -100,7 +101,8 @@ def rollback_run(runner: Runner, info: RunInfo) -> RunOutcome:
             continue
         _note(journal, run_id, "rollback-intent", entry, f"undo {entry.action}")
         try:
-            undo = action.rollback(runner.aws_for(region), result)
+            # where the step acted: a playbook's region input may differ from the trigger's
+            undo = action.rollback(runner.aws_for(result.target.region or region), result)
         except ActionError as exc:
             _note(journal, run_id, "rollback-failed", entry, str(exc))
             problems += 1

@@ -16,7 +16,14 @@ Safety properties, and where they come from:
   change is in place; a second run for an incident already handled says so and changes
   nothing;
 * **scoped** — out-of-scope accounts/regions and exempt resources are ``refused``;
-* **crash-safe** — ``intent`` before, ``done`` after every mutating call.
+* **crash-safe** — ``intent`` before, ``done`` after every mutating call;
+* **no containment without its subject** — a run ends ``needs-input`` (a required input
+  has no value: the alert never says which instance, key or group) or ``not-applicable``
+  (the resource it names does not exist in the account and region the run acts in) before
+  its first change, and neither is a failure: a failure is a containment that was tried
+  and did not work. ``not-applicable`` is kept apart from ``needs-input`` because the alert
+  did name its subject — a replayed or stale alert, a resource already deleted, or the
+  wrong account — so a person looks at the alert, not at the playbook's inputs.
 """
 
 from __future__ import annotations
@@ -31,14 +38,15 @@ from typing import Any
 
 from cloudwarden.aws.session import AwsContext
 from cloudwarden.respond.config import Mode, RespondConfig
+from cloudwarden.respond.inputs import input_templates, optional_inputs
 from cloudwarden.respond.journal import Journal, JournalEntry, RunInfo, new_run_id, run_status
-from cloudwarden.respond.playbook import Playbook, PlaybookStep, parse_playbook
+from cloudwarden.respond.playbook import Playbook, PlaybookStep, is_lookup, parse_playbook
 from cloudwarden.respond.record import post_incident_record, record_markdown
 from cloudwarden.respond.template import evaluate, render
 from cloudwarden.respond.trigger import Trigger
 from cloudwarden.store import Store
 
-__all__ = ["PAUSE_ENV", "RunOutcome", "Runner", "RunnerError"]
+__all__ = ["PAUSE_ENV", "SETTLED", "RunOutcome", "Runner", "RunnerError"]
 
 PAUSE_ENV = "CLOUDWARDEN_RESPOND_TEST_PAUSE"
 """Test seam: ``after-intent:STEP`` (before the calls), ``after-call:STEP`` (calls made,
@@ -48,6 +56,8 @@ sleep there, so a test can kill it at that exact point."""
 _SUCCESS = frozenset({"done", "noop", "recovered", "planned"})
 _FINAL = frozenset({*_SUCCESS, "refused", "skipped", "failed", "choice", "manual", "record"})
 _FINAL |= {"approved"}
+SETTLED = ("needs-input", "not-applicable")
+"""Run outcomes that are neither done nor failed: nothing was tried (see the module doc)."""
 
 
 class RunnerError(Exception):
@@ -82,6 +92,9 @@ class _Walk:
     failed: bool = False
     paused: bool = False
     changed: int = 0
+    checked: bool = False  # the required inputs, before the first step that is not a lookup
+    settled: str = ""  # needs-input / not-applicable: the run ends here
+    settled_message: str = ""
 
     def last(self, step: str) -> JournalEntry | None:
         found = [e for e in self.entries if e.step == step and e.kind != "record"]
@@ -180,10 +193,15 @@ class Runner:
         walk = _Walk(info, playbook, Mode(info.mode), approve, self.journal.entries(info.run_id))
         walk.context = self._base_context(info)
         step_id: str | None = playbook.steps[0].id
-        while step_id is not None and not walk.paused:
+        while step_id is not None and not walk.paused and not walk.settled:
             step = playbook.step(step_id)
+            if not walk.checked and not is_lookup(step):
+                walk.checked = True
+                if walk.last(step.id) is None and self._needs_input(walk):
+                    break
             step_id = self._step(walk, step)
             walk.entries = self.journal.entries(info.run_id)
+            self._resolve_inputs(walk.context)
         return self._finish(walk)
 
     def _base_context(self, info: RunInfo) -> dict[str, Any]:
@@ -200,15 +218,55 @@ class Runner:
                 "incident": info.incident_key,
                 "started_at": started,
             },
-            "config": {"notify": list(self.config.notify)},
+            "config": {
+                "notify": list(self.config.notify),
+                "regions": sorted(self.config.scope.regions),
+            },
             "steps": {},
+            "inputs": {},
         }
         doc = ctx.get("playbook_doc") or {}
-        inputs = doc.get("inputs") or {}
-        base["inputs"] = {}
-        for key, value in inputs.items():  # in order: an input may use the ones above it
-            base["inputs"][key] = render(value, base, strict=False)
+        base["_inputs"] = input_templates(doc.get("inputs") or {})
+        base["_optional"] = optional_inputs(doc.get("inputs") or {})
+        self._resolve_inputs(base)
         return base
+
+    @staticmethod
+    def _resolve_inputs(context: dict[str, Any]) -> None:
+        """(Re)compute the inputs: once at the start, again after each step, so an input
+        that takes a lookup step's answer has it as soon as the lookup ran."""
+        context["inputs"] = {}
+        for key, value in context["_inputs"].items():  # in order: may use the ones above
+            context["inputs"][key] = render(value, context, strict=False)
+
+    def _needs_input(self, walk: _Walk) -> bool:
+        """Journal ``needs-input`` and settle the run when a required input has no value."""
+        values = walk.context["inputs"]
+        optional = walk.context["_optional"]
+        missing = [k for k, v in values.items() if k not in optional and v in (None, "", [])]
+        if not missing:
+            return False
+        source = walk.info.trigger_kind
+        why = [f"the {source} gives no value for {', '.join(missing)}"]
+        for step in walk.playbook.steps:
+            seen = walk.last(step.id)
+            if not is_lookup(step) or seen is None or seen.kind != "noop":
+                break
+            why.append(f"{step.id}: {seen.message.removeprefix('no change needed: ')}")
+        message = "; ".join(why)
+        templates = {k: walk.context["_inputs"][k] for k in missing}
+        data = {"missing": missing, "templates": templates}
+        self.journal.append(walk.info.run_id, "needs-input", message=message, data=data)
+        walk.settled, walk.settled_message = (
+            "needs-input",
+            f"needs input {', '.join(missing)}: {message}",
+        )
+        return True
+
+    def settle(self, walk: _Walk, step: PlaybookStep, kind: str, message: str) -> None:
+        """End the run with ``kind`` (one of :data:`SETTLED`) at ``step``."""
+        self._log(walk, step, kind, message)
+        walk.settled, walk.settled_message = kind, f"{kind} at {step.id}: {message}"
 
     def _finish(self, walk: _Walk) -> RunOutcome:
         run_id = walk.info.run_id
@@ -219,6 +277,8 @@ class Runner:
         else:
             status = "failed" if walk.failed else "dry-run" if walk.mode is Mode.DRY_RUN else "done"
             message = self._summary(walk, status)
+            if walk.settled:
+                status, message = walk.settled, walk.settled_message
             self.journal.append(run_id, "run-finished", message=message, data={"status": status})
         return RunOutcome(run_id, status, message, tuple(self.journal.entries(run_id)))
 

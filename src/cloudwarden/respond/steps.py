@@ -24,7 +24,7 @@ from cloudwarden.respond.template import TemplateError, evaluate, render
 if TYPE_CHECKING:
     from cloudwarden.respond.runner import Runner, _Walk
 
-__all__ = ["PERMANENT", "recovered_result", "run_action_step"]
+__all__ = ["PERMANENT", "NotApplicableError", "recovered_result", "run_action_step"]
 
 PERMANENT = frozenset(
     {
@@ -36,6 +36,16 @@ PERMANENT = frozenset(
     }
 )
 """Failures that another attempt would meet again: not retried, straight to ``catch``."""
+
+
+class NotApplicableError(Exception):
+    """The resource a step acts on does not exist, and the run has changed nothing yet."""
+
+
+def _untouched(walk: _Walk) -> bool:
+    """Nothing of the run has been (or may have been) applied."""
+    applied = ("intent", "done", "recovered")
+    return not walk.changed and not any(e.kind in applied for e in walk.entries)
 
 
 def _view(plan: ActionPlan, result: ActionResult | None) -> dict[str, Any]:
@@ -58,17 +68,30 @@ def run_action_step(runner: Runner, walk: _Walk, step: PlaybookStep) -> str | No
         params = action.checked_params(params)
     except (TemplateError, ActionError, RegistryError) as exc:
         return runner._fail(walk, step, str(exc))
-    aws = _in_scope(runner, walk, step)
+    aws = _in_scope(runner, walk, step, action, params)
     if aws is None:
         return walk.playbook.after(step)
     return _attempts(runner, walk, step, action, aws, params)
 
 
-def _in_scope(runner: Runner, walk: _Walk, step: PlaybookStep) -> AwsContext | None:
-    """The AWS context to act through, or None after journaling why the step is refused."""
+def _in_scope(
+    runner: Runner, walk: _Walk, step: PlaybookStep, action: Action, params: Mapping[str, Any]
+) -> AwsContext | None:
+    """The AWS context to act through, or None after journaling why the step is refused.
+
+    The step acts in the region its ``region`` parameter names, else the playbook's
+    ``region`` input, else the trigger's. A lookup changes nothing: only its account is
+    held to the scope (it searches the regions it is given).
+    """
     account = str(walk.info.context.get("account") or "")
-    region = str(walk.info.context.get("region") or "")
-    refusal = runner.config.scope.refusal(account, region)
+    region = str(
+        params.get("region")
+        or walk.context["inputs"].get("region")
+        or walk.info.context.get("region")
+        or ""
+    )
+    scope = runner.config.scope
+    refusal = scope.account_refusal(account) if action.read_only else scope.refusal(account, region)
     if refusal is None:
         aws = runner.aws_for(region)
         if aws.account_id and account and aws.account_id != account:
@@ -92,6 +115,9 @@ def _attempts(
         attempt += 1
         try:
             outcome = _once(runner, walk, step, action, aws, params, attempt)
+        except NotApplicableError as exc:
+            runner.settle(walk, step, "not-applicable", str(exc))
+            return None
         except ActionError as exc:
             if attempt < step.retry.max_attempts and exc.kind not in PERMANENT:
                 delay = step.retry.delay(attempt)
@@ -139,7 +165,13 @@ def _once(
     attempt: int,
 ) -> tuple[str, dict[str, Any], str] | None:
     """Plan and (unless dry run or nothing to do) apply once; None when refused."""
-    plan = action.plan(aws, params)
+    try:
+        plan = action.plan(aws, params)
+    except ActionError as exc:
+        if exc.kind is FailureKind.NOT_FOUND and not action.read_only and _untouched(walk):
+            where = f"account {walk.info.context.get('account') or '?'}, {aws.default_region}"
+            raise NotApplicableError(f"{exc} ({where}); nothing was changed") from None
+        raise
     data: dict[str, Any] = {"params": dict(params), "plan": plan.as_dict()}
     if plan.exempt:
         runner._log(walk, step, "refused", plan.exempt, data, attempt)
@@ -173,7 +205,7 @@ def _recover(runner: Runner, walk: _Walk, step: PlaybookStep, intent: JournalEnt
     params = dict(intent.data.get("params") or {})
     try:
         action = get_action(step.action)
-        aws = _in_scope(runner, walk, step)
+        aws = _in_scope(runner, walk, step, action, params)
         if aws is None:
             return walk.playbook.after(step)
         plan = action.plan(aws, params)

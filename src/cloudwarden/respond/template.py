@@ -4,7 +4,10 @@ A parameter such as ``${alert.group.userIdentity.accessKeyId}`` names a value in
 run's context: the triggering ``alert`` or ``finding``, the routed ``incident`` document,
 the playbook's resolved ``inputs``, earlier ``steps`` (``steps.ID.result.FIELD``),
 ``run`` facts and the responder ``config``. Alternatives separated by ``|`` are tried in
-order and the last may be a literal (``${alert.region | 'us-east-1'}``). A parameter that
+order and the last may be a literal (``${alert.region | 'us-east-1'}``). An alternative may
+also be one of a few fixed functions of a reference, :data:`FUNCTIONS`, for facts the alert
+carries in another shape (``${session_instance(alert.context.userIdentity.arn)}``: the
+instance whose credentials made the call). A parameter that
 is one reference keeps the value's type (a list stays a list); references inside a longer
 string are formatted into it. Nothing is evaluated: a reference is a path lookup, so a
 playbook cannot run code.
@@ -36,6 +39,55 @@ COMBINATORS = frozenset({"all", "any", "not"})
 _REF = re.compile(r"\$\{([^}]*)\}")
 _SEGMENT = re.compile(r"([A-Za-z_][\w\-:]*)|\[(\d+)\]")
 _LITERAL = re.compile(r"""^'([^']*)'$|^"([^"]*)"$""")
+_CALL = re.compile(r"^([a-z_]+)\((.*)\)$")
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+
+
+def session_instance(value: Any) -> str | None:
+    """The EC2 instance id that is the session name of instance-profile credentials.
+
+    EC2 names the role session of an instance profile after the instance, so a call made
+    with (possibly stolen) instance credentials carries the instance id in
+    ``userIdentity.arn`` (``arn:aws:sts::ACCOUNT:assumed-role/ROLE/i-0123…``) and in
+    ``userIdentity.principalId`` (``AROA…:i-0123…``). Any other session name gives None.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("arn:"):
+        if ":assumed-role/" not in value:
+            return None
+        session = value.rsplit("/", 1)[-1]
+    elif ":" in value:
+        session = value.rsplit(":", 1)[-1]
+    else:
+        return None
+    return session if _INSTANCE_ID.match(session) else None
+
+
+def dedup_field(value: Any, name: Any) -> str | None:
+    """The value of ``name`` in an alert's ``dedup_key`` (``srcaddr=10.0.0.5; dstaddr=…``):
+    the fields a rule de-duplicates on, which is all a flow-log alert says of its flow."""
+    if not isinstance(value, str) or not isinstance(name, str):
+        return None
+    for part in value.split("; "):
+        key, sep, found = part.partition("=")
+        if sep and key == name and found:
+            return found
+    return None
+
+
+FUNCTIONS: dict[str, Any] = {"session_instance": session_instance, "dedup_field": dedup_field}
+"""The functions an alternative may apply: pure, total (None when the value does not fit)."""
+
+
+class _Call:
+    """``name(path, 'literal', …)``: a function of one reference and literal arguments."""
+
+    def __init__(self, name: str, path: list[str | int], args: tuple[str, ...]) -> None:
+        self.name, self.path, self.args = name, path, args
+
+    def value(self, context: Any) -> Any:
+        return FUNCTIONS[self.name](lookup(context, self.path), *self.args)
 
 
 class TemplateError(ValueError):
@@ -58,9 +110,33 @@ def _segments(path: str) -> list[str | int]:
     return out
 
 
-def _alternatives(expr: str) -> list[list[str | int] | str]:
-    """The ``|``-separated alternatives of one ``${...}``: paths, or a quoted literal."""
-    alts: list[list[str | int] | str] = []
+def _path(part: str, expr: str) -> list[str | int]:
+    segs = _segments(part)
+    if not isinstance(segs[0], str) or segs[0] not in NAMESPACES:
+        known = ", ".join(sorted(NAMESPACES))
+        raise TemplateError(f"${{{expr}}}: {part.split('.')[0]!r} is not one of {known}")
+    return segs
+
+
+def _call(match: re.Match[str], expr: str) -> _Call:
+    name = match.group(1)
+    if name not in FUNCTIONS:
+        known = ", ".join(sorted(FUNCTIONS))
+        raise TemplateError(f"${{{expr}}}: unknown function {name!r} (use one of {known})")
+    first, *rest = [a.strip() for a in match.group(2).split(",")]
+    args: list[str] = []
+    for arg in rest:
+        literal = _LITERAL.match(arg)
+        if literal is None:
+            raise TemplateError(f"${{{expr}}}: {name}() takes a reference, then literals")
+        args.append(literal.group(1) if literal.group(1) is not None else literal.group(2))
+    return _Call(name, _path(first, expr), tuple(args))
+
+
+def _alternatives(expr: str) -> list[list[str | int] | str | _Call]:
+    """The ``|``-separated alternatives of one ``${...}``: paths, function calls of a path,
+    or a quoted literal (last)."""
+    alts: list[list[str | int] | str | _Call] = []
     parts = [p.strip() for p in expr.split("|")]
     for i, part in enumerate(parts):
         literal = _LITERAL.match(part)
@@ -69,11 +145,8 @@ def _alternatives(expr: str) -> list[list[str | int] | str]:
                 raise TemplateError(f"a literal must come last in ${{{expr}}}")
             alts.append(literal.group(1) if literal.group(1) is not None else literal.group(2))
             continue
-        segs = _segments(part)
-        if not isinstance(segs[0], str) or segs[0] not in NAMESPACES:
-            known = ", ".join(sorted(NAMESPACES))
-            raise TemplateError(f"${{{expr}}}: {part.split('.')[0]!r} is not one of {known}")
-        alts.append(segs)
+        call = _CALL.match(part)
+        alts.append(_call(call, expr) if call else _path(part, expr))
     return alts
 
 
@@ -84,6 +157,8 @@ def references(value: Any) -> Iterator[list[str | int]]:
             for alt in _alternatives(m.group(1)):
                 if isinstance(alt, list):
                     yield alt
+                elif isinstance(alt, _Call):
+                    yield alt.path
     elif isinstance(value, Mapping):
         for v in value.values():
             yield from references(v)
@@ -119,7 +194,7 @@ def _resolve(expr: str, context: Mapping[str, Any]) -> Any:
     for alt in _alternatives(expr):
         if isinstance(alt, str):
             return alt
-        value = lookup(context, alt)
+        value = alt.value(context) if isinstance(alt, _Call) else lookup(context, alt)
         if value is not None and value != "":
             return value
     return None

@@ -172,6 +172,11 @@ class ActionError(Exception):
         super().__init__(message.splitlines()[0] if message else message)
 
     @classmethod
+    def not_found(cls, message: str) -> ActionError:
+        """The resource an action was given does not exist (kind ``NOT_FOUND``)."""
+        return cls(message, AwsFailure(FailureKind.NOT_FOUND, "NotFound", message))
+
+    @classmethod
     def from_exception(cls, exc: BaseException, context: str) -> ActionError:
         failure = classify(exc)
         return cls(f"{context}: {failure.line()}", failure)
@@ -194,6 +199,7 @@ class Action(ABC):
     description: str = ""
     phase: Phase = Phase.CONTAINMENT
     reversible: bool = False
+    read_only: bool = False  # a lookup: its plan reads, it never has a call to make
     permissions: tuple[str, ...] = ()  # IAM actions that plan, apply and rollback need
     params: tuple[ParamSpec, ...] = ()
     one_of: tuple[tuple[str, ...], ...] = ()  # groups of which exactly one must be given

@@ -51,7 +51,7 @@ _CLEARABLE = ("S3KeyPrefix", "KmsKeyId", "CloudWatchLogsLogGroupArn", "CloudWatc
 def describe_trail(aws: AwsContext, name: str, region: str) -> dict[str, Any]:
     resp = read_or_none(aws, "cloudtrail", "GetTrail", region, Name=name)
     if resp is None or "Trail" not in resp:
-        raise ActionError(f"trail {name} not found in {region}")
+        raise ActionError.not_found(f"trail {name} not found in {region}")
     return dict(resp["Trail"])
 
 

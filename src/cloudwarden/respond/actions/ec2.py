@@ -40,7 +40,7 @@ def describe_instance(aws: AwsContext, instance_id: str, region: str) -> dict[st
         for instance in reservation.get("Instances", []):
             if instance.get("InstanceId") == instance_id:
                 return dict(instance)
-    raise ActionError(f"instance {instance_id} not found in {region}")
+    raise ActionError.not_found(f"instance {instance_id} not found in {region}")
 
 
 def instance_target(aws: AwsContext, instance: Mapping[str, Any], region: str) -> Target:

@@ -32,7 +32,7 @@ from cloudwarden.respond.actions.base import (
 def describe_detector(aws: AwsContext, detector_id: str, region: str) -> dict[str, Any]:
     resp = read_or_none(aws, "guardduty", "GetDetector", region, DetectorId=detector_id)
     if resp is None:
-        raise ActionError(f"GuardDuty detector {detector_id} not found in {region}")
+        raise ActionError.not_found(f"GuardDuty detector {detector_id} not found in {region}")
     return resp
 
 

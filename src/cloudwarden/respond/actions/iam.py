@@ -65,7 +65,8 @@ class DeactivateAccessKeyAction(Action):
         user = describe_principal(aws, principal_of(p, ("user",)))
         state = _key_state(aws, p)
         if not state["exists"]:
-            raise ActionError(f"{self.name}: {p['user_name']} has no key {p['access_key_id']}")
+            message = f"{self.name}: {p['user_name']} has no key {p['access_key_id']}"
+            raise ActionError.not_found(message)
         calls = []
         if state["status"] != "Inactive":
             calls.append(_update_key(aws, p, "Inactive"))

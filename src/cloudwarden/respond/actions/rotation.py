@@ -302,6 +302,7 @@ class AccessKeyLastUsedAction(Action):
     description = "Read when an access key was last used (read-only check)"
     phase = Phase.CHECK
     reversible = False
+    read_only = True
     permissions = ("iam:GetAccessKeyLastUsed",)
     params = (
         ParamSpec("access_key_id", str, required=True, help="access key id"),

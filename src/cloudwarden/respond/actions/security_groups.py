@@ -38,7 +38,7 @@ def describe_group(aws: AwsContext, group_id: str, region: str) -> dict[str, Any
     resp = read(aws, "ec2", "DescribeSecurityGroups", region, GroupIds=[group_id])
     groups = resp.get("SecurityGroups", [])
     if not groups:
-        raise ActionError(f"security group {group_id} not found in {region}")
+        raise ActionError.not_found(f"security group {group_id} not found in {region}")
     return dict(groups[0])
 
 
