@@ -33,7 +33,7 @@ from typing import Any
 
 from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
 from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
-from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, carries_context
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold, carries_context
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
 from cloudwarden.detect.sources import Event, SourceStats
 from cloudwarden.gcpause import collections_paused
@@ -95,8 +95,8 @@ _Static = tuple[
 ]
 
 
-def _time_key(h: Hit) -> tuple[datetime, str]:
-    return (h.meta.time, h.key)
+def _time_key(h: Hit) -> tuple[datetime, str, int]:
+    return (h.meta.time, h.key, h.position)
 
 
 class Detector:
@@ -183,14 +183,13 @@ class Detector:
         assert threshold is not None
         within = timedelta(seconds=threshold.within)
         windows = self._windows.setdefault(i, {})
-        # hits come in position order and the sort is stable: ties in time and key stay
-        # in position order without a third key
-        hits.sort(key=_time_key)
         by, distinct = threshold.by, threshold.distinct
         # ``n > count`` or ``n >= count`` (Threshold.met), for whole numbers: ``n >= need``
         need = threshold.count + 1 if threshold.op == ">" else threshold.count
         one = by[0] if len(by) == 1 else None
-        for h in hits:
+        live = self._live_hits(windows, hits, threshold, need)
+        live.sort(key=_time_key)
+        for h in live:
             values, time = h.values, h.meta.time
             if one is not None:
                 group: Group = (values.get(one, ""),)
@@ -214,6 +213,54 @@ class Detector:
                 named = dict(zip(by, group, strict=True))
                 yield _Candidate(i, h.position, list(window.hits), named)
                 windows[group] = _Window(distinct is not None)
+
+    def _live_hits(
+        self, windows: dict[Group, _Window], hits: list[Hit], threshold: Threshold, need: int
+    ) -> list[Hit]:
+        """The hits of the groups that could meet the threshold in this batch; the others
+        go straight to their window's final state.
+
+        A group whose hits in this batch and in its open window number fewer than ``need``
+        (for ``distinct``: hold fewer distinct values) cannot meet the threshold in any
+        window of this batch. Walking its hits one by one would raise nothing and leave
+        its window holding its hits newer than the clock minus ``within`` -- which is what
+        is kept for it here, directly. Broad threshold rules (activity in many regions, a
+        burst of List/Describe calls) put most hits in such groups.
+        """
+        by, distinct = threshold.by, threshold.distinct
+        one = by[0] if len(by) == 1 else None
+        groups: dict[Group, list[Hit]] = {}
+        for h in hits:
+            values = h.values
+            group: Group = (
+                (values.get(one, ""),) if one is not None else tuple([values.get(f, "") for f in by])
+            )
+            bucket = groups.get(group)
+            if bucket is None:
+                groups[group] = [h]
+            else:
+                bucket.append(h)
+        assert self._clock is not None
+        horizon = self._clock - timedelta(seconds=threshold.within)
+        live: list[Hit] = []
+        for group, bucket in groups.items():
+            window = windows.get(group)
+            if _reachable(bucket, window, distinct, need):
+                live.extend(bucket)
+                continue
+            recent = [h for h in bucket if h.meta.time > horizon]
+            if not recent:
+                continue
+            recent.sort(key=_time_key)
+            if window is None:
+                window = windows[group] = _Window(distinct is not None)
+            window.hits.extend(recent)
+            counts = window.distinct
+            if counts is not None:
+                for h in recent:
+                    if value := h.values.get(distinct or "", ""):
+                        counts[value] = counts.get(value, 0) + 1
+        return live
 
     # ---- dedup -------------------------------------------------------------------------
 
@@ -364,6 +411,19 @@ class Detector:
                 key: _Raised(datetime.fromisoformat(r["time"]), r["alert_id"], r["suppressed"])
                 for key, r in memory.items()
             }
+
+
+def _reachable(bucket: list[Hit], window: _Window | None, distinct: str | None, need: int) -> bool:
+    """Whether ``need`` hits (or distinct values) can be in one window of this group."""
+    carried = window.hits if window is not None else ()
+    if len(bucket) + len(carried) < need:
+        return False
+    if distinct is None:
+        return True
+    values = {v for h in bucket if (v := h.values.get(distinct, ""))}
+    if window is not None and window.distinct:
+        values.update(window.distinct)
+    return len(values) >= need
 
 
 def _expire(window: _Window, horizon: datetime, distinct: str | None) -> None:
