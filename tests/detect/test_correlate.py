@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -401,7 +402,7 @@ def test_batches_cut_anywhere_equal_one_run(seed: int, cuts: list[int]) -> None:
     got: list[Alert] = []
     state: dict[str, Any] | None = None
     bounds = [0, *sorted(set(cuts)), len(events)]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         part = Detector(rules, state=state)
         got += part.process(events[lo:hi])
         state = json.loads(json.dumps(part.state()))

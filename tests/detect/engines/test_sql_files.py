@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from cloudwarden.detect.corpus import generate_records, write_cloudtrail
 from cloudwarden.detect.engines.sql import SqlEngine
 from cloudwarden.detect.engines.sql_files import SqlFileScan
 from cloudwarden.detect.engines.stream import StreamEngine
-from cloudwarden.detect.rules import And, Match, Not, Rule, builtin_sigma_rules
+from cloudwarden.detect.rules import And, Match, Not, Or, Rule, builtin_sigma_rules
 from cloudwarden.detect.sources import SourceStats, read_events
 
 pytest.importorskip("duckdb")
@@ -175,3 +176,108 @@ def test_test_data_folder(tmp_path: Path) -> None:
     """The reader's own fixtures: a digest file, plain and gzip documents, a bad JSON line."""
     assert_agree(SIGMA, DATA)
     assert SqlEngine(SIGMA).run_files([DATA]) == sorted(stream_hits(SIGMA, DATA)[0])
+
+
+def test_grouping_texts_only_for_the_rules_reading_them(tmp_path: Path) -> None:
+    """A record carries a field's text only when one of its matching rules groups on it:
+    rule ids are found in the record's ids between separators, so ``r`` is not read as
+    part of ``r-bucket``; the account falls back to ``userIdentity.accountId``."""
+    from cloudwarden.detect.engines.sql_files import FileRecord
+    from cloudwarden.detect.rules.ir import Dedup
+
+    def rule(rid: str, name: str, by: tuple[str, ...] = ()) -> Rule:
+        dedup = Dedup(by, 60) if by else None
+        return Rule(rid, "t", Match("eventName", "equals", (name,)), dedup=dedup)
+
+    rules = [
+        rule("r", "GetObject"),
+        rule("r-bucket", "PutObject", ("requestParameters.bucketName",)),
+        rule("r-other", "GetObject", ("requestParameters.key",)),
+    ]
+    rec = {
+        "eventTime": "2024-05-01T00:00:00Z",
+        "userIdentity": {"accountId": "123"},
+        "requestParameters": {"bucketName": "b"},
+    }
+    recs = [{**rec, "eventID": "e1", "eventName": "GetObject"}]
+    recs.append({**rec, "eventID": "e2", "eventName": "PutObject"})
+    (tmp_path / "t.json").write_text(json.dumps({"Records": recs}))
+    scan = SqlFileScan(rules, values=("requestParameters.bucketName", "requestParameters.key"))
+    got = [r for r in scan.iter_records([tmp_path], SourceStats()) if isinstance(r, FileRecord)]
+    assert [(r.rule_ids, r.event_id, r.account, r.values) for r in got] == [
+        (["r", "r-other"], "e1", "123", ["", ""]),
+        (["r-bucket"], "e2", "123", ["b", ""]),
+    ]
+
+
+def test_costly_terms_evaluated_lazily_are_exact(tmp_path: Path) -> None:
+    """Conjunctions and disjunctions test cheap terms first and JSON / regex terms in ``CASE``
+    branches; with missing fields, ``NOT`` and lists on the way the hits stay the reference's."""
+    json_leaf = Match("requestParameters.name", "contains", ("x",))
+    regex_leaf = Match("userIdentity.arn", "re", (".+:assumed-role/.+",))
+    detection = Or(
+        (
+            And((Match("eventName", "equals", ("a",)), json_leaf, Not(regex_leaf))),
+            And((Not(json_leaf), Match("eventName", "startswith", ("b",)), regex_leaf)),
+            Or((Match("errorCode", "exists", (True,)), json_leaf)),
+        )
+    )
+    rules = [Rule("lazy", "t", detection)]
+    arns = [None, "arn:aws:sts::1:assumed-role/r/s", "arn:aws:iam::1:user/u"]
+    params: list[Any] = [None, {"name": "x1"}, {"name": "y"}, {"name": ["y", "X"]}, {}]
+    recs: list[dict[str, Any]] = []
+    for i, (name, arn, param, error) in enumerate(
+        product(("a", "b1", "c"), arns, params, (None, "Denied"))
+    ):
+        rec: dict[str, Any] = {"eventID": f"e{i}", "eventTime": "2024-05-01T00:00:00Z"}
+        rec["eventName"] = name
+        if arn is not None:
+            rec["userIdentity"] = {"type": "AssumedRole", "arn": arn}
+        if param is not None:
+            rec["requestParameters"] = param
+        if error is not None:
+            rec["errorCode"] = error
+        recs.append(rec)
+    (tmp_path / "t.json").write_text(json.dumps({"Records": recs}))
+    scan = assert_agree(rules, tmp_path)
+    assert "CASE WHEN" in scan.predicates["lazy"]
+    assert len(stream_hits(rules, tmp_path)[0]) > 10
+
+
+def test_grouping_texts_that_could_differ_travel_as_json(tmp_path: Path) -> None:
+    """Where some grouping text of a part is odd (an object, a separator) or the part holds a
+    list, every text read from that part travels as the part's JSON, from which the caller
+    computes it; read that way, each text is :func:`field_text` of the record."""
+    from cloudwarden.detect.engines.sql_files import FileRecord
+    from cloudwarden.detect.engines.stream import field_text
+    from cloudwarden.detect.rules.ir import Dedup
+
+    names = ("requestParameters.bucketName", "requestParameters.key", "userIdentity.arn")
+    rule = Rule("g", "t", Match("eventName", "equals", ("x",)), dedup=Dedup(names, 60))
+    params: list[Any] = [
+        {"bucketName": "b", "key": "k"},
+        {"bucketName": "b\x1fc", "key": "k"},
+        {"bucketName": {"a": 1}, "key": "k"},
+        {"bucketName": ["b", "c"], "key": "k"},
+        {"key": "\x02k"},
+        None,
+    ]
+    recs = []
+    for i, p in enumerate(params):
+        rec: dict[str, Any] = {"eventID": f"e{i}", "eventTime": "2024-05-01T00:00:00Z"}
+        rec.update(eventName="x", userIdentity={"arn": "a"})
+        if p is not None:
+            rec["requestParameters"] = p
+        recs.append(rec)
+    (tmp_path / "t.json").write_text(json.dumps({"Records": recs}))
+    scan = SqlFileScan([rule], values=names)
+    got = [r for r in scan.iter_records([tmp_path], SourceStats()) if isinstance(r, FileRecord)]
+    assert [r.event_id for r in got] == [r["eventID"] for r in recs]
+    for rec, r in zip(recs, got, strict=True):
+        texts = [
+            field_text({n.split(".")[0]: orjson.loads(t[1:])}, n) if t[:1] == "\x02" else t
+            for n, t in zip(names, r.values, strict=True)
+        ]
+        assert texts == [field_text(rec, n) for n in names]
+        assert r.has_json == any(t[:1] == "\x02" for t in r.values)
+    assert got[0].values == ["b", "k", "a"]

@@ -36,6 +36,14 @@ typed projection could hide a difference (each test is conservative, never the r
 matched record also carries their texts, extracted only when one of its rules reads them;
 a text the SQL could render differently from the evaluator (a list on the way, an object)
 travels as the JSON of the field's top-level part, and the caller computes it in Python.
+The texts of a part are extracted with one JSON parse per record (``x_<part>``); the part's
+JSON (``v_<part>``) is carried past the rule scan only for the rare records where some text
+read from it could differ, so the materialised scan holds no JSON text per record.
+
+**Cost.** Rule conjunctions test typed columns first and JSON or regex terms only in
+``CASE`` branches (see :meth:`~cloudwarden.detect.engines.sql_layout.FileCompiler.expr`);
+the ``scan`` CTE stays ``MATERIALIZED``: inlined, DuckDB substitutes the fused rule
+expression into every use of ``ids`` (some fifty times slower, measured).
 
 Lists inside JSON parts are regular: a rule path crossing them is compiled to the union of
 the JSON paths with and without ``[*]`` at each step, evaluated only for records whose part
@@ -64,11 +72,14 @@ from cloudwarden.detect.engines.sql import DUCKDB, Dialect, UnsupportedForSql, _
 from cloudwarden.detect.engines.sql_layout import (
     PROMOTED,
     FileCompiler,
+    extract_col,
     json_col,
     list_flag,
     plan_for,
+    re2_escape,
     record_type,
     rule_fields,
+    value_doc_col,
 )
 from cloudwarden.detect.engines.stream import StreamEngine, index_keys
 from cloudwarden.detect.rules.ir import Rule, correlation_fields
@@ -84,6 +95,9 @@ _MAX_OBJECT = 1 << 30
 _SEP_CHAR, _HIT_CHAR = "\x1f", "\x1e"
 _SEP, _HIT_SEP = "chr(31)", "chr(30)"
 _CHUNK_FILES = 64
+#: parts whose rule paths are read from one extraction per record: ``userIdentity``, read by
+#: rules that run on every record (``requestParameters`` too measured no faster)
+_RULE_EXTRACT = ("userIdentity",)
 
 
 class FileHit(NamedTuple):
@@ -143,7 +157,7 @@ class SqlFileScan:
         #: file to the streaming engine, which runs the function
         self.routed: dict[str, str] = {}
         found: dict[str, None] = dict.fromkeys(values)
-        comp = FileCompiler(dialect)
+        comp = FileCompiler(dialect, _RULE_EXTRACT)
         for rule in self.rules:
             if _SEP_CHAR in rule.id or _HIT_CHAR in rule.id:
                 self.unsupported[rule.id] = "rule id holds an ASCII separator"
@@ -164,10 +178,19 @@ class SqlFileScan:
         #: where no rule of the record reads the field)
         self.value_fields = tuple(values)
         self._value_sql = [comp.value_text(v) for v in self.value_fields]
-        self._value_need = [self._needed_by(v, values) for v in self.value_fields]
+        self._value_need = [self._needed_by(v) for v in self.value_fields]
         self.plan = plan_for(found)
         self.colon_fields = tuple(comp.colon_fields)
+        #: the alert's account falls back to ``userIdentity.accountId``: extracted with the
+        #: rules' ``userIdentity`` paths, in the same one JSON parse per record
+        self._account_index = comp.identity_paths.setdefault(
+            "$.accountId", len(comp.identity_paths) + 1
+        )
         self.identity_paths = tuple(comp.identity_paths)
+        self.extracted = {head: tuple(paths) for head, paths in comp.extracted.items()}
+        self._value_docs = [
+            f"{comp.value_doc(head)} AS {value_doc_col(head)}" for head in comp.value_odd
+        ]
         self._order = {rid: i for i, rid in enumerate(self.predicates)}
         self._by_source: dict[str, list[str]] = {}
         self._always: list[str] = []
@@ -188,16 +211,17 @@ class SqlFileScan:
         #: of other kinds, or not JSON, also go through the reader, and are not listed)
         self.fallback_files: dict[str, str] = {}
 
-    def _needed_by(self, name: str, values: Sequence[str]) -> str:
+    def _needed_by(self, name: str) -> str:
         """SQL: some rule among the record's ``ids`` groups on ``name``, so the text is
-        extracted only then (a substring test of ``ids``: a rule id inside another only
-        costs a text no rule reads)."""
+        extracted only then: one RE2 search of ``ids`` for any of those rule ids between
+        separators (the ids hold no separator), rather than one substring test per rule."""
         readers = [
             r.id for r in self.rules if r.id in self.predicates and name in correlation_fields(r)
         ]
         if not readers:
             return "false"
-        return "(" + " OR ".join(f"contains(ids, {_q(rid)})" for rid in readers) + ")"
+        either = "|".join(re2_escape(rid) for rid in readers)
+        return self.dialect.regex("ids", f"(^|\\x1f)({either})(\\x1f|$)", "")
 
     # ---- SQL ----
     def fused(self) -> str:
@@ -233,7 +257,7 @@ class SqlFileScan:
             "TRY_CAST(substr(etime, 2, 19) AS TIMESTAMP) IS NULL",
             "r.CloudTrailEvent IS NOT NULL",
         ]
-        if self.plan.dotted_pattern():
+        if self.plan.dotted_patterns():
             tests.append("dotted")
         for name in self.plan.promoted:
             c = f"r.{_col(name)}"
@@ -268,12 +292,12 @@ class SqlFileScan:
         """
         desc = json.dumps(self.record_type)
         flist = "[" + ", ".join(_q(f) for f in files) + "]"
-        pattern = self.plan.dotted_pattern()
-        dotted = f"regexp_matches(json, {_q(pattern)})" if pattern else "false"
+        patterns = self.plan.dotted_patterns()
+        dotted = " OR ".join(self.dialect.regex("json", p, "") for p in patterns) or "false"
         if lines:
             source = (
                 f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
-                f"coalesce({dotted}, false) AS dotted, "
+                f"coalesce(({dotted}), false) AS dotted, "
                 f"NULL::BIGINT AS i, NULL::BIGINT AS n "
                 f"FROM read_json_objects({flist}, format='newline_delimited', filename=true, "
                 f"ignore_errors=true, maximum_object_size={_MAX_OBJECT})"
@@ -285,20 +309,21 @@ class SqlFileScan:
                 f"unnest(range(1, coalesce(len(d.Records), 1) + 1)) AS i, "
                 f"coalesce(len(d.Records), 1) AS n FROM ("
                 f"SELECT filename AS f, json_transform(json, {_q(docs)}) AS d, "
-                f"{dotted} AS dotted "
+                f"({dotted}) AS dotted "
                 f"FROM read_json_objects({flist}, format='unstructured', filename=true, "
                 f"maximum_object_size={_MAX_OBJECT}))"
             )
         cols = [f"r.{_col(p)} AS {_col(p)}" for p in PROMOTED]
         cols += [f"r.{_col(c)} AS {json_col(c)}" for c in self.plan.json_cols]
         cols += [f"position('[' IN r.{_col(c)}) > 0 AS {list_flag(c)}" for c in self.plan.json_cols]
-        if self.identity_paths:
-            paths = "[" + ", ".join(_q(p) for p in self.identity_paths) + "]"
-            cols.append(f'json_extract_string(r."userIdentity", {paths}) AS x_userIdentity')
+        for head, extracted in self.extracted.items():
+            if extracted:
+                paths = "[" + ", ".join(_q(p) for p in extracted) + "]"
+                cols.append(f"json_extract_string(r.{_col(head)}, {paths}) AS {extract_col(head)}")
         ids = self.fused()
         account = (
             "coalesce(nullif(\"recipientAccountId\", ''), "
-            f"json_extract_string({json_col('userIdentity')}, '$.accountId'), '')"
+            f"{extract_col('userIdentity')}[{self._account_index}], '')"
         )
         index = "''" if lines else "CAST(i AS VARCHAR)"
         packed = (
@@ -327,7 +352,9 @@ class SqlFileScan:
             f"CAST(r.eventTime AS VARCHAR) AS etime FROM src),\n"
             f"typed AS (SELECT f, i, n, eid, etime, ({self.irregular()}) AS odd, "
             f"{', '.join(cols)} FROM recs),\n"
-            f"scan AS MATERIALIZED (SELECT * REPLACE ({odd} AS odd), {ids} AS ids FROM typed)\n"
+            f"scan AS MATERIALIZED (SELECT * REPLACE ({odd} AS odd), {ids} AS ids"
+            + "".join(f", {doc}" for doc in self._value_docs)
+            + " FROM typed)\n"
             f"{final}"
         )
 

@@ -29,11 +29,14 @@ __all__ = [
     "PROMOTED",
     "FileCompiler",
     "Plan",
+    "extract_col",
     "json_col",
     "list_flag",
     "plan_for",
+    "re2_escape",
     "record_type",
     "rule_fields",
+    "value_doc_col",
 ]
 
 #: top-level CloudTrail fields read as typed VARCHAR columns
@@ -69,15 +72,21 @@ class Plan:
     promoted: list[str] = field(default_factory=list)
     dotted_heads: list[str] = field(default_factory=list)
 
-    def dotted_pattern(self) -> str | None:
-        """An RE2 pattern found in a document's text when some key on a rule path *may* be a
-        literal dotted key (``"userIdentity.``, ``"sessionIssuer.``); ``None``: no such path."""
+    def dotted_patterns(self) -> tuple[str, ...]:
+        """RE2 patterns, one of which is found in a document's text when some key on a rule
+        path *may* be a literal dotted key (``"userIdentity.``, ``"sessionIssuer.``); empty:
+        no such path.
+
+        Two patterns rather than one alternation: RE2 scans a document several times faster
+        for each alone than for ``a|b``, and a document matches ``a|b`` exactly when it
+        matches ``a`` or ``b``.
+        """
         if not self.dotted_heads:
-            return None
+            return ()
         heads = "|".join(re2_escape(h) for h in self.dotted_heads)
         # the text is the file's own: an escaped printable ASCII character (``\u002e``)
         # could spell such a key too
-        return f'"({heads})\\.|\\\\u00[2-7][0-9a-fA-F]'
+        return (f'"({heads})\\.', "\\\\u00[2-7][0-9a-fA-F]")
 
 
 def re2_escape(text: str) -> str:
@@ -118,6 +127,22 @@ def json_col(name: str) -> str:
     return _col("j_" + name)
 
 
+_COSTLY = ("json_", "regexp_", "list_", "TRY_CAST")
+
+
+def _cost(sql: str) -> int:
+    """A rough cost of evaluating ``sql``: how many JSON, regex, list or cast calls it makes."""
+    return sum(sql.count(word) for word in _COSTLY)
+
+
+def value_doc_col(name: str) -> str:
+    return _col("v_" + name)
+
+
+def extract_col(name: str) -> str:
+    return _col("x_" + name)
+
+
 def list_flag(name: str) -> str:
     return _col("l_" + name)
 
@@ -127,7 +152,7 @@ class FileCompiler(_Compiler):
 
     Paths into ``userIdentity``, read by rules that run on every record, are extracted
     once per record into one list (``x_userIdentity``, one JSON parse) rather than once
-    per leaf.
+    per leaf; so are the paths of grouping texts (:meth:`value_text`), in any part.
 
     An IPv6 ``cidr`` on a promoted field compiles to ``false``, which is exact for every
     value without a ``:`` (the evaluator's ``ip_address`` makes such a text IPv4 or
@@ -135,10 +160,42 @@ class FileCompiler(_Compiler):
     and a record whose value holds a ``:`` is irregular (left to the streaming engine).
     """
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, extract: Iterable[str] = ("userIdentity",)) -> None:
         super().__init__(dialect)
-        self.identity_paths: dict[str, int] = {}
+        #: per JSON part read through one extraction (``x_<part>``), its paths in list order
+        self.extracted: dict[str, dict[str, int]] = {head: {} for head in extract}
+        #: parts whose paths rule leaves read through the extraction (grouping texts always do)
+        self.rule_extract = tuple(extract)
+        #: per JSON part, the tests of the grouping texts read from it (see :meth:`value_doc`)
+        self.value_odd: dict[str, dict[str, None]] = {}
         self.colon_fields: dict[str, None] = {}
+
+    @property
+    def identity_paths(self) -> dict[str, int]:
+        return self.extracted.setdefault("userIdentity", {})
+
+    def expr(self, e: Expr) -> str:
+        """As the base compiler, but a conjunction (disjunction) tests its cheap terms
+        (typed columns, extracted texts) first and the costly ones (JSON extraction, regexes,
+        lists) only where those hold (fail): DuckDB evaluates a ``CASE`` branch on the rows
+        that reach it, while ``AND`` / ``OR`` in a projection evaluate every term on every
+        row. Exact: every compiled term is a two-valued boolean (leaves are
+        ``coalesce(..., false)``), so ``a AND b`` equals ``CASE WHEN a THEN b ELSE false END``
+        and ``a OR b`` equals ``CASE WHEN a THEN true ELSE b END``, in either order."""
+        if not isinstance(e, And | Or):
+            return super().expr(e)
+        terms = sorted((self.expr(a) for a in e.args), key=_cost)
+        both = isinstance(e, And)
+        cheap = [t for t in terms if not _cost(t)]
+        out = (" AND " if both else " OR ").join(cheap)
+        for term in terms[len(cheap) :]:
+            if not out:
+                out = term
+            elif both:
+                out = f"CASE WHEN {out} THEN {term} ELSE false END"
+            else:
+                out = f"CASE WHEN {out} THEN true ELSE {term} END"
+        return f"({out})"
 
     def value_tests(self, m: Match) -> list[Callable[[str], str]]:
         if m.op != "cidr":
@@ -165,23 +222,33 @@ class FileCompiler(_Compiler):
             raise UnsupportedForSql(f"grouping on {parts[0]} is not read by the file scan")
         if parts[0] in PROMOTED:
             return f"coalesce({_col(parts[0])}, '')" if len(parts) == 1 else "''"
-        doc = json_col(parts[0])
+        head = parts[0]
         path = "$" + "".join(_json_key(p) for p in parts[1:])
-        v = self.scalar(parts[0], path)
-        odd = (
+        v = self._extract(head, path)
+        self.value_odd.setdefault(head, {})[
             f"left({v}, 1) IN ('{{', chr(2)) "
             f"OR position(chr(30) IN {v}) + position(chr(31) IN {v}) > 0"
-        )
-        return (
-            f"(CASE WHEN {list_flag(parts[0])} OR {odd} THEN chr(2) || {doc} "
-            f"ELSE coalesce({v}, '') END)"
-        )
+        ] = None
+        doc = value_doc_col(head)
+        return f"(CASE WHEN {doc} IS NOT NULL THEN chr(2) || {doc} ELSE coalesce({v}, '') END)"
+
+    def value_doc(self, head: str) -> str:
+        """SQL of column ``v_<head>``: the part's JSON text where a grouping text read from it
+        could differ (a list in the part, or some value text :meth:`value_text` reads odd),
+        else NULL -- so that only those rare texts travel past the rule scan. Sending the
+        JSON for a field whose own text is plain is exact too: the caller computes it."""
+        odd = " OR ".join(f"({t})" for t in self.value_odd.get(head, ()))
+        return f"CASE WHEN {list_flag(head)} OR {odd} THEN {json_col(head)} END"
+
+    def _extract(self, head: str, path: str) -> str:
+        paths = self.extracted.setdefault(head, {})
+        index = paths.setdefault(path, len(paths) + 1)
+        return f"{extract_col(head)}[{index}]"
 
     def scalar(self, head: str, path: str) -> str:
-        if head != "userIdentity":
+        if head not in self.rule_extract:
             return self.d.json_strings(json_col(head), path)
-        index = self.identity_paths.setdefault(path, len(self.identity_paths) + 1)
-        return f'"x_userIdentity"[{index}]'
+        return self._extract(head, path)
 
     def match(self, m: Match) -> str:
         if m.op.startswith("fieldref"):
