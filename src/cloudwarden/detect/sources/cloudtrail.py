@@ -75,10 +75,7 @@ def promote(rec: dict[str, Any]) -> dict[str, Any]:
     ident = rec.get("userIdentity")
     if type(ident) is dict:
         names = _IDENTITY_NAMES
-        for name, v in ident.items():
-            dotted = names.get(name)
-            if dotted is not None:
-                fields[dotted] = v
+        fields.update({names[k]: v for k, v in ident.items() if k in names})
         ctx = ident.get("sessionContext")
         if type(ctx) is dict:
             issuer = ctx.get("sessionIssuer")
