@@ -36,12 +36,14 @@ from cloudwarden.lab.attacks import (
     log_files,
     simulate,
     source_specs,
-    targets_from_lab,
+    stage_attacks,
     write_to_folder,
     write_to_s3,
 )
+from cloudwarden.lab.attacks.enact import GPU_TYPE
 from cloudwarden.lab.attacks.report import alerts_section
 from cloudwarden.lab.demo import DemoResult, detection_rules, lab_credentials
+from cloudwarden.lab.incidents import world_open_rules
 from cloudwarden.lab.org import LabEnv, create_organization
 from cloudwarden.lab.seed import identity, network
 from cloudwarden.lab.server import LAB_REGION, running_lab
@@ -111,7 +113,7 @@ def lab_logs(demo: DemoResult) -> Iterator[LabLogs]:
         env = create_organization(lab.endpoint)
         identity.seed(env)
         network.seed(env)
-        targets = targets_from_lab(env)
+        targets = stage_attacks(env)
         specs: dict[str, list[str]] = {}
         for s in SCENARIOS:
             specs[s.name] = _deliver(env, targets, s.name, scenarios=(s,), background=False)
@@ -267,6 +269,69 @@ def test_scenarios_name_the_lab(lab_logs: LabLogs) -> None:
     assert targets.user_ids["cw-lab-admin-user"] in seen
     assert targets.role_ids["cw-lab-app-role"] in seen
     assert all(acct in seen for acct in targets.accounts.values())
+
+
+def _signing_keys(records: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """IAM user -> the long-term (AKIA) keys its records were signed with."""
+    keys: dict[str, set[str]] = {}
+    for rec in records:
+        ident = rec["userIdentity"]
+        if ident["type"] == "IAMUser" and ident.get("accessKeyId", "").startswith("AKIA"):
+            keys.setdefault(ident["userName"], set()).add(ident["accessKeyId"])
+    return keys
+
+
+def test_scenarios_sign_with_keys_that_exist_in_the_lab(lab_logs: LabLogs) -> None:
+    """The leaked and the escalating user's records carry their seeded key, which the lab
+    lists as theirs and active: a playbook that deactivates it finds it."""
+    logs = simulate(lab_logs.targets, seed=SEED, background=False)
+    signed = _signing_keys(logs.cloudtrail)
+    assert signed.keys() == {"cw-lab-admin-user", "cw-lab-direct-policy"}
+    iam = lab_logs.env.client("dev", "iam")
+    for user, keys in signed.items():
+        listed = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        active = {k["AccessKeyId"] for k in listed if k["Status"] == "Active"}
+        assert keys == {lab_logs.targets.access_keys[user]}
+        assert keys <= active, (user, keys, active)
+
+
+def test_offline_scenarios_sign_only_with_the_targets_keys() -> None:
+    targets = example_targets()
+    logs = simulate(targets, seed=SEED)
+    signed = set().union(*_signing_keys(logs.cloudtrail).values())
+    assert signed == set(targets.access_keys.values())
+
+
+def test_crypto_mining_names_the_group_and_instance_it_made_in_the_lab(lab_logs: LabLogs) -> None:
+    """The group the intruder opens and the GPU instance it launches are the lab's: the
+    group lets the world in as the records say, and the miner's flows come from the
+    instance's own interface and address."""
+    targets = lab_logs.targets
+    scenario = next(s for s in SCENARIOS if s.name == "crypto-mining")
+    logs = simulate(targets, seed=SEED, scenarios=(scenario,), background=False)
+    calls = {r["eventName"]: r for r in logs.cloudtrail}
+    group = calls["CreateSecurityGroup"]["responseElements"]["groupId"]
+    assert group == targets.miner.group
+    assert calls["AuthorizeSecurityGroupIngress"]["requestParameters"]["groupId"] == group
+    opened = world_open_rules(lab_logs.env, group)
+    assert {(r["FromPort"], r["ToPort"]) for r in opened} == {(22, 22), (0, 65535)}
+    launched = calls["RunInstances"]["responseElements"]["instancesSet"]["items"][0]
+    ec2 = lab_logs.env.client("prod", "ec2")
+    found = ec2.describe_instances(InstanceIds=[launched["instanceId"]])
+    instance = found["Reservations"][0]["Instances"][0]
+    assert instance["InstanceType"] == GPU_TYPE
+    interface = instance["NetworkInterfaces"][0]
+    assert [g["GroupId"] for g in interface["Groups"]] == [group]
+    assert interface["SubnetId"] == targets.subnets["cw-lab-public-a"]
+    eni = interface["NetworkInterfaceId"]
+    assert launched["networkInterfaceSet"]["items"][0]["networkInterfaceId"] == eni
+    assert logs.flows and {f.line.split()[2] for f in logs.flows} == {eni}
+    addresses = {f.line.split()[3] for f in logs.flows} | {f.line.split()[4] for f in logs.flows}
+    assert instance["PrivateIpAddress"] in addresses
+
+
+def test_staging_twice_creates_nothing_more(lab_logs: LabLogs) -> None:
+    assert stage_attacks(lab_logs.env) == lab_logs.targets
 
 
 def test_demo_replays_attacks_and_reports_alerts(demo: DemoResult) -> None:

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from cloudwarden.cli.demo import _print_iam, _print_response, store_and_render
+from cloudwarden.lab.attacks.targets import MINER_GROUP_REF, MINER_INSTANCE_REF
 from cloudwarden.lab.demo import DemoResult
+from cloudwarden.lab.incidents import Incident, IncidentResponse
+from cloudwarden.lab.seed.identity import KEY_USERS
 from cloudwarden.model import FindingSource, Status
 from cloudwarden.store import Store
 
@@ -47,16 +50,22 @@ def test_demo_records_iam_findings_and_reports_them(
 
 
 def test_demo_contains_the_enacted_attacks(demo: DemoResult) -> None:
-    """The public-bucket and logging-stopped scenarios are made real in the lab; their
-    playbooks undo them (as the lab reports afterwards) and the re-assessment shows the
-    findings they had failed pass again."""
+    """The public-bucket, logging-stopped and crypto-mining scenarios are made real in the
+    lab; their playbooks undo them (as the lab reports afterwards) and the re-assessment
+    shows the findings they had failed pass again."""
     response = demo.response
     assert response is not None
-    assert response.contained == {"public-bucket": True, "logging-stopped": True}
+    assert response.contained == {
+        "public-bucket": True,
+        "logging-stopped": True,
+        "crypto-mining": True,
+    }
     ran = {(i.alert.get("rule_id"), i.playbook): i for i in response.incidents}
     bucket = ran["cw-s3-bpa-removed", "s3-public-bucket"]
     trail = ran["cw-cloudtrail-stopped", "cloudtrail-logging-stopped"]
-    for incident in (bucket, trail):
+    group = ran["cw-sg-open-world", "security-group-open"]
+    miner = ran["cw-flow-mining-pool-port", "ec2-compromised-instance"]
+    for incident in (bucket, trail, group, miner):
         assert incident.status == "done", incident.message
         assert any(e.kind == "done" and e.phase == "contain" for e in incident.entries)
         assert incident.left_for_human, "the manual steps stay with a person"
@@ -64,6 +73,67 @@ def test_demo_contains_the_enacted_attacks(demo: DemoResult) -> None:
     bucket_name = f"cw-lab-data-hardened-{demo.env.accounts['dev']}"
     assert ("s3_bucket_public_access_blocked", bucket_name) in fixed
     assert any(check.startswith("cloudtrail_") for check, _ in fixed)
+    opened = demo.env.refs[MINER_GROUP_REF].rsplit(":", 1)[-1]
+    assert ("vpc_security_group_all_ports_restricted", opened) in fixed
+    assert ("vpc_security_group_admin_ports_restricted", opened) in fixed
+
+
+def test_demo_revokes_the_opened_group_as_the_api_shows(demo: DemoResult) -> None:
+    """The group the alert names is the lab's: its playbook revoked exactly the world-open
+    rules the intruder added (as the re-scan collected the group from EC2 afterwards), and
+    the miner launched into it is stopped, isolated and without its stolen profile."""
+    response = demo.response
+    assert response is not None and response.rescanned is not None
+    ran = {(i.alert.get("rule_id"), i.playbook): i for i in response.incidents}
+    incident = ran["cw-sg-open-world", "security-group-open"]
+    group = demo.env.refs[MINER_GROUP_REF].rsplit("/", 1)[-1]
+    assert incident.alert["context"]["requestParameters.groupId"] == group
+    revoked = [e for e in incident.entries if e.step == "revoke_open_ingress"]
+    assert [e.kind for e in revoked] == ["intent", "done"]
+    assert all(group in e.message for e in revoked), [e.message for e in revoked]
+    collected = {r.id: r.data for r in response.rescanned.resources}
+    rules = collected[group]["IpPermissions"]
+    assert not [r for r in rules if {"CidrIp": "0.0.0.0/0"} in r.get("IpRanges", [])], rules
+    instance = demo.env.refs[MINER_INSTANCE_REF].rsplit("/", 1)[-1]
+    miner = collected[instance]
+    assert miner["State"]["Name"] in ("stopping", "stopped")
+    isolated = {g["GroupId"] for eni in miner["NetworkInterfaces"] for g in eni["Groups"]}
+    assert isolated and group not in isolated, "its interface is moved to an isolation group"
+    assert "IamInstanceProfile" not in miner
+
+
+def test_demo_contains_the_keys_the_scenarios_sign_with(demo: DemoResult) -> None:
+    """The credential alerts name the users' seeded keys (the lab's scan lists them); their
+    playbook deactivates and (auto-approved) deletes each, and the other alerts about the
+    same key are the same incident, handled by that one run."""
+    response = demo.response
+    assert response is not None
+    keyed = [i for i in response.incidents if i.playbook == "compromised-access-key"]
+    named = {
+        (
+            i.alert["context"]["userIdentity.userName"],
+            i.alert["context"]["userIdentity.accessKeyId"],
+        )
+        for i in keyed
+    }
+    assert {user for user, _ in named} == set(KEY_USERS) and len(named) == len(KEY_USERS)
+    scanned = {
+        (r.name, k["AccessKeyId"])
+        for r in demo.assessment.snapshot.resources
+        if r.type == "AWS::IAM::User" and r.account == demo.env.accounts["dev"]
+        for k in r.data.get("AccessKeys") or []
+        if k.get("Status") == "Active"
+    }
+    assert named <= scanned, "the keys the logs name exist in the lab"
+    runs = {i.run_id for i in keyed}
+    assert len(runs) == len(KEY_USERS), "one run per key, whatever the number of alerts"
+    for incident in keyed:
+        assert incident.outcome == "contained", incident.message
+        if incident.handled_with:
+            assert not incident.entries and incident.run_id in incident.message
+        else:
+            steps = [(e.step, e.kind) for e in incident.entries]
+            assert ("deactivate_key", "done") in steps and ("delete_key", "done") in steps
 
 
 def test_demo_reports_each_incident_and_its_failures(
@@ -83,8 +153,27 @@ def test_demo_reports_each_incident_and_its_failures(
     failed = [i for i in response.incidents if i.status == "failed"]
     assert all(f"{i.playbook}: failed" in out for i in failed), "failures are shown"
     settled = [i for i in response.incidents if i.status in ("needs-input", "not-applicable")]
-    assert settled and all(f"{i.playbook}: {i.status}" in out for i in settled)
+    assert all(f"{i.playbook}: {i.status}" in out for i in settled)
     assert "FAIL -> PASS s3_bucket_public_access_blocked" in out
+    assert "FAIL -> PASS vpc_security_group_all_ports_restricted" in out
+
+
+def test_settled_incidents_are_shown_with_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """An incident that ends before any change is listed with its reason (the demo's own
+    all end contained, so this one is made by hand)."""
+    alert = {"rule_id": "cw-flow-mining-pool-port", "account": "123456789012"}
+    response = IncidentResponse(
+        incidents=[
+            Incident(alert, "ec2-compromised-instance", "lab", "auto", "needs-input", "no eni"),
+            Incident(alert, "security-group-open", "lab", "auto", "not-applicable", "no group"),
+            Incident(alert, "s3-public-bucket", "lab", "auto", "done", "run x done"),
+        ]
+    )
+    _print_response(response)
+    out = capsys.readouterr().out
+    assert "ec2-compromised-instance: needs-input: no eni" in out
+    assert "security-group-open: not-applicable: no group" in out
+    assert "s3-public-bucket" not in out
 
 
 def test_no_demo_incident_fails_for_an_input_the_alert_never_carried(demo: DemoResult) -> None:
@@ -105,6 +194,8 @@ def test_no_demo_incident_fails_for_an_input_the_alert_never_carried(demo: DemoR
         assert incident.outcome == "contained"
         assert any(e.kind == "done" and e.phase == "contain" for e in incident.entries)
     assert [e.kind for e in ssh.entries if e.step == "locate_group"] == ["noop"]
+    # every scenario's subject is the lab's own: every routed incident is contained
+    assert [i.alert.get("rule_id") for i in response.incidents if i.outcome != "contained"] == []
     for incident in response.incidents:
         kinds = {e.kind for e in incident.entries}
         if incident.status == "needs-input":
@@ -113,6 +204,9 @@ def test_no_demo_incident_fails_for_an_input_the_alert_never_carried(demo: DemoR
         elif incident.status == "not-applicable":
             assert not kinds & {"intent", "done", "failed"}
             assert "does not exist" in incident.message or "has no key" in incident.message
-    # the miner exists only in the logs: its flow's address is nobody's interface in the lab
+    # the miner is the lab's instance: its flow's interface leads the playbook to it
     miner = ran["cw-flow-mining-pool-port", "ec2-compromised-instance"]
-    assert miner.status == "needs-input" and miner.missing == ("instance_id",)
+    instance = demo.env.refs[MINER_INSTANCE_REF].rsplit("/", 1)[-1]
+    located = next(e for e in miner.entries if e.step == "locate_instance")
+    assert located.kind == "noop" and f"instance {instance}," in located.message
+    assert miner.status == "done", miner.message

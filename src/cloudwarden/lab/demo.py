@@ -30,7 +30,7 @@ from cloudwarden.lab.attacks import (
     log_files,
     simulate,
     source_specs,
-    targets_from_lab,
+    stage_attacks,
     write_to_s3,
 )
 from cloudwarden.lab.attacks.simulate import DEFAULT_HOURS
@@ -47,6 +47,8 @@ from cloudwarden.lab.server import LAB_REGION, lab_environment, running_lab
 from cloudwarden.model import Severity
 from cloudwarden.store import Store
 
+RESCANNED = ("s3", "cloudtrail", "ec2")
+"""The services the enacted attacks change (EC2 holds the security groups)."""
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
@@ -154,10 +156,13 @@ def replay_attacks(
     rules: Sequence[Rule] | None = None,
 ) -> AttackReplay:
     """Simulate the last ``hours`` of the lab (background and every scenario), deliver the
-    logs into its buckets and run the rules over the ``s3://`` prefixes, as a user would."""
+    logs into its buckets and run the rules over the ``s3://`` prefixes, as a user would.
+
+    What the intruders create and the playbooks must find is created in the lab first
+    (:func:`~cloudwarden.lab.attacks.stage_attacks`), so the logs carry its real ids."""
     began = time.monotonic()
     end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
-    targets = targets_from_lab(env)
+    targets = stage_attacks(env)
     logs = simulate(targets, seed=seed, start=end - timedelta(hours=hours), hours=hours)
     files = log_files(logs, targets)
     write_to_s3(env, files)
@@ -209,11 +214,11 @@ def respond_and_rescan(
     """Make the enacted scenarios real, re-assess what they touched, run the playbooks of
     the replay's alerts, then re-assess again and diff by finding id.
 
-    Only the changed accounts' S3 and CloudTrail are re-assessed, twice (with the attack
-    in place, then after the response): a full organisation scan would double the demo's
-    time."""
+    Only the changed accounts' S3, CloudTrail and EC2 (the crypto miner's security group
+    and instance) are re-assessed, twice (with the attack in place, then after the
+    response): a full organisation scan would double the demo's time."""
     acted = enact_attacks(env)
-    narrow = replace(scope, accounts=acted, services=("s3", "cloudtrail"))
+    narrow = replace(scope, accounts=acted, services=RESCANNED)
     began = time.monotonic()
     during = scan(options, narrow)
     alerts = [a.to_dict() for a in replay.detection.alerts]
@@ -225,8 +230,9 @@ def respond_and_rescan(
     response.contained = check_containment(env)
     after = scan(options, narrow)
     response.resolved = resolved(during.findings, after.findings)
+    response.rescanned = after.snapshot
     response.rescan = (
-        f"Re-assessed S3 and CloudTrail of the accounts the enacted attacks changed "
+        f"Re-assessed S3, CloudTrail and EC2 of the accounts the enacted attacks changed "
         f"({', '.join(acted)}) before and after the response "
         f"({time.monotonic() - began - response.seconds:.1f}s): "
         f"{len(response.resolved)} finding(s) went FAIL to PASS."

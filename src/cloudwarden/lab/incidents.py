@@ -7,8 +7,13 @@ failures are kept as the runner journaled them, never dropped.
 
 Each incident ends in one of four outcomes: contained (the run is done), needs input (the
 alert never names what the playbook acts on — which input is said), not applicable (what
-it names does not exist in the lab: most scenarios exist only in the logs) or failed.
-Only the last is a failure of containment.
+it names does not exist in the lab) or failed. Only the last is a failure of containment.
+
+Alerts that send the same playbook after the same subject (the same user's key, bucket or
+trail: the playbook's inputs, as the alert alone gives them) are one incident, as a
+responder's case would be: the playbook runs once, for the first of them, and the others
+are recorded as handled by that run. Running it again would only find its own work done,
+or, once it has deleted a compromised key, the key gone.
 """
 
 from __future__ import annotations
@@ -23,16 +28,21 @@ from jinja2 import Environment
 
 from cloudwarden.aws.errors import AwsError
 from cloudwarden.aws.session import AwsContext, AwsOptions, member_context
+from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.lab.attacks.targets import MINER_GROUP_REF, MINER_INSTANCE_REF
 from cloudwarden.lab.org import LabEnv
 from cloudwarden.model import Finding, Status
 from cloudwarden.report import HtmlSection
 from cloudwarden.respond.catalog import builtin_playbooks
 from cloudwarden.respond.config import Mode, RespondConfig, Scope
+from cloudwarden.respond.inputs import input_templates
 from cloudwarden.respond.journal import JournalEntry
+from cloudwarden.respond.playbook import Playbook
 from cloudwarden.respond.record import post_incident_record
 from cloudwarden.respond.routing import Router
 from cloudwarden.respond.runner import Runner, RunnerError
-from cloudwarden.respond.trigger import alert_trigger
+from cloudwarden.respond.template import render
+from cloudwarden.respond.trigger import Trigger, alert_trigger
 from cloudwarden.store import Store
 
 __all__ = [
@@ -44,11 +54,14 @@ __all__ = [
     "incidents_section",
     "resolved",
     "respond_to_alerts",
+    "subject",
+    "world_open_rules",
 ]
 
-ENACTED = ("public-bucket", "logging-stopped")
+ENACTED = ("public-bucket", "logging-stopped", "crypto-mining")
 """The scenarios whose effect the demo also makes real in the lab, so their playbooks have
-something to contain; the other scenarios exist only in the logs."""
+something to contain and the re-scan something to show. The keys the other scenarios sign
+with are the lab's own (seeded); what those intruders then do exists only in the logs."""
 
 _ORDER = (Mode.DRY_RUN, Mode.APPROVE, Mode.AUTO)
 
@@ -65,6 +78,9 @@ class Incident:
     message: str
     entries: tuple[JournalEntry, ...] = ()
     left_for_human: tuple[str, ...] = ()
+    run_id: str = ""
+    handled_with: str = ""
+    """The rule id of the earlier alert whose run handled this one too (same subject)."""
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -93,6 +109,8 @@ class IncidentResponse:
     rescan: str = ""
     seconds: float = 0.0
     contained: dict[str, bool] = field(default_factory=dict)
+    rescanned: Snapshot | None = None
+    """What the re-scan after the response collected (the changed accounts' services)."""
 
     def statuses(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -124,26 +142,71 @@ def _contexts(env: LabEnv, management: AwsContext) -> Callable[[str], Callable[[
 def enact_attacks(env: LabEnv) -> tuple[str, ...]:
     """Do to the lab what the public-bucket and logging-stopped scenarios' logs record: the
     hardened data bucket loses its public access block, the management trail stops.
-    Returns the accounts changed."""
+    Returns the accounts changed, prod too when the crypto-mining scenario's group and
+    instance were staged before the replay (``lab.attacks.stage_attacks``)."""
     dev, management = env.accounts["dev"], env.accounts["management"]
     env.client("dev", "s3").delete_public_access_block(Bucket=f"cw-lab-data-hardened-{dev}")
     env.client("management", "cloudtrail").stop_logging(Name="cw-lab-mgmt-trail")
-    return (dev, management)
+    staged = (env.accounts["prod"],) if MINER_INSTANCE_REF in env.refs else ()
+    return (dev, management, *staged)
+
+
+def world_open_rules(env: LabEnv, group_id: str) -> list[dict[str, Any]]:
+    """The ingress rules of a prod security group that let 0.0.0.0/0 or ::/0 in."""
+    ec2 = env.client("prod", "ec2")
+    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    return [
+        rule
+        for rule in group["IpPermissions"]
+        if any(r.get("CidrIp") == "0.0.0.0/0" for r in rule.get("IpRanges", []))
+        or any(r.get("CidrIpv6") == "::/0" for r in rule.get("Ipv6Ranges", []))
+    ]
+
+
+def _block_on(env: LabEnv) -> bool:
+    bucket = f"cw-lab-data-hardened-{env.accounts['dev']}"
+    s3 = env.client("dev", "s3")
+    try:
+        block = s3.get_public_access_block(Bucket=bucket)
+    except s3.exceptions.ClientError as exc:  # no block at all: still open
+        if exc.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
+            return False
+        raise
+    return all(block["PublicAccessBlockConfiguration"].values())
+
+
+def _miner_contained(env: LabEnv) -> bool:
+    """The miner's group lets the world in no more, and the miner is stopped."""
+    group = env.refs[MINER_GROUP_REF].rsplit("/", 1)[-1]
+    instance = env.refs[MINER_INSTANCE_REF].rsplit("/", 1)[-1]
+    found = env.client("prod", "ec2").describe_instances(InstanceIds=[instance])
+    state = found["Reservations"][0]["Instances"][0]["State"]["Name"]
+    return not world_open_rules(env, group) and state in ("stopping", "stopped")
 
 
 def check_containment(env: LabEnv) -> dict[str, bool]:
     """Whether each enacted attack is undone, asked of the lab itself (not the journal)."""
-    bucket = f"cw-lab-data-hardened-{env.accounts['dev']}"
-    block = env.client("dev", "s3").get_public_access_block(Bucket=bucket)
     trail = env.client("management", "cloudtrail").get_trail_status(Name="cw-lab-mgmt-trail")
-    return {
-        "public-bucket": all(block["PublicAccessBlockConfiguration"].values()),
-        "logging-stopped": bool(trail["IsLogging"]),
-    }
+    contained = {"public-bucket": _block_on(env), "logging-stopped": bool(trail["IsLogging"])}
+    if MINER_INSTANCE_REF in env.refs:
+        contained["crypto-mining"] = _miner_contained(env)
+    return contained
 
 
 def _no_wait(_seconds: float) -> None:
     return None
+
+
+def subject(book: Playbook, trigger: Trigger) -> tuple[str, ...] | None:
+    """What ``book`` would act on for ``trigger``: its inputs as the alert alone gives them
+    (``None`` when one needs the playbook's own lookup, e.g. a flow's interface)."""
+    context: dict[str, Any] = {**trigger.context(), "steps": {}, "inputs": {}}
+    for key, template in input_templates(book.document.get("inputs") or {}).items():
+        value = render(template, context, strict=False)
+        if value in (None, "", []):
+            return None
+        context["inputs"][key] = value
+    return tuple(f"{k}={v}" for k, v in sorted(context["inputs"].items()))
 
 
 def respond_to_alerts(
@@ -153,7 +216,11 @@ def respond_to_alerts(
     *,
     router: Router | None = None,
 ) -> IncidentResponse:
-    """Route each alert (``Alert.to_dict`` form) and run the chosen playbook in the lab."""
+    """Route each alert (``Alert.to_dict`` form) and run the chosen playbook in the lab, once
+    per incident (see the module's docstring).
+
+    The lab is new for every demo while the store may be kept: a run journaled by an earlier
+    demo handled another lab, so every run here starts afresh (``force``)."""
     began = time.monotonic()
     chosen_router = router or Router.default()
     known = builtin_playbooks()
@@ -165,6 +232,7 @@ def respond_to_alerts(
     for_account = _contexts(env, management)
     out = IncidentResponse()
     seen: set[tuple[str, ...]] = set()
+    handled: dict[tuple[str, ...], Incident] = {}
     for alert in alerts:
         trigger = alert_trigger(alert, "lab")
         decision = chosen_router.route(trigger.incident)
@@ -187,32 +255,62 @@ def respond_to_alerts(
                 )
             )
             continue
-        # the lab answers at once: retrying with back-off only slows the demo down
-        runner = Runner(store, for_account(trigger.account), config, sleep=_no_wait)
-        try:
-            outcome = runner.start(book, trigger, mode)
-        except (RunnerError, AwsError) as exc:
-            out.incidents.append(
-                Incident(alert, book.id, decision.route, mode.value, "failed", str(exc))
-            )
+        about = subject(book, trigger)
+        case = (book.id, trigger.account, *about) if about is not None else None
+        if case is not None and case in handled:
+            out.incidents.append(_joined(alert, handled[case], decision.route))
             continue
-        entries = outcome.entries or tuple(runner.journal.entries(outcome.run_id))
-        info = runner.journal.run(outcome.run_id)
-        left = post_incident_record(info, entries)["left_for_human"] if info else []
-        out.incidents.append(
-            Incident(
-                alert,
-                book.id,
-                decision.route,
-                mode.value,
-                outcome.status,
-                outcome.message,
-                entries,
-                tuple(left),
-            )
+        incident = _run(
+            book,
+            trigger,
+            mode,
+            decision.route,
+            Runner(store, for_account(trigger.account), config, sleep=_no_wait),
         )
+        out.incidents.append(incident)
+        if case is not None:
+            handled[case] = incident
     out.seconds = time.monotonic() - began
     return out
+
+
+def _run(book: Playbook, trigger: Trigger, mode: Mode, route: str, runner: Runner) -> Incident:
+    """One run of ``book`` (the lab answers at once: no back-off between retries)."""
+    alert = trigger.alert or {}
+    try:
+        outcome = runner.start(book, trigger, mode, force=True)
+    except (RunnerError, AwsError) as exc:
+        return Incident(alert, book.id, route, mode.value, "failed", str(exc))
+    entries = outcome.entries or tuple(runner.journal.entries(outcome.run_id))
+    info = runner.journal.run(outcome.run_id)
+    left = post_incident_record(info, entries)["left_for_human"] if info else []
+    return Incident(
+        alert,
+        book.id,
+        route,
+        mode.value,
+        outcome.status,
+        outcome.message,
+        entries,
+        tuple(left),
+        run_id=outcome.run_id,
+    )
+
+
+def _joined(alert: Mapping[str, Any], first: Incident, route: str) -> Incident:
+    """An alert about the subject of an incident already handled: recorded with its run."""
+    rule = str(first.alert.get("rule_id", ""))
+    return Incident(
+        alert,
+        first.playbook,
+        route,
+        first.mode,
+        first.status,
+        f"the same incident as {rule} (same {first.playbook} subject), handled by run "
+        f"{first.run_id}: {first.message}",
+        run_id=first.run_id,
+        handled_with=rule,
+    )
 
 
 def resolved(before: Sequence[Finding], after: Sequence[Finding]) -> list[Finding]:
@@ -236,11 +334,11 @@ mode, scope: the lab's accounts). {{ rescan }}</p>
 <p>Alert <code>{{ i.alert.get("rule_id", "") }}</code> ({{ i.alert.get("severity", "") }}) in
 {{ i.alert.get("account", "") }} {{ i.alert.get("region", "") }}; route {{ i.route }},
 mode {{ i.mode }}. {{ i.message }}</p>
-<table><thead><tr><th>time</th><th>phase</th><th>step</th><th>result</th><th>message</th>
+{% if i.entries %}<table><thead><tr><th>time</th><th>phase</th><th>step</th><th>result</th><th>message</th>
 </tr></thead><tbody>
 {% for e in i.entries %}<tr><td>{{ e.at.strftime("%H:%M:%S") }}</td><td>{{ e.phase }}</td>
 <td>{{ e.step }}</td><td>{{ e.kind }}</td><td>{{ e.message }}</td></tr>
-{% endfor %}</tbody></table>
+{% endfor %}</tbody></table>{% endif %}
 {% if i.left_for_human %}<p>Left for a human:</p><ul>
 {% for item in i.left_for_human %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
 {% endfor %}

@@ -7,6 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from cloudwarden.lab.attacks.enact import (
+    GPU_TYPE,
+    MINER_GROUP,
+    MINER_IMAGE,
+    MINER_PROFILE,
+    WORLD_OPEN,
+)
 from cloudwarden.lab.attacks.records import Principal, flow
 from cloudwarden.lab.attacks.scene import (
     ATTACKER_IP,
@@ -20,8 +27,6 @@ from cloudwarden.lab.attacks.scene import (
 )
 
 __all__ = ["GPU_TYPE", "crypto_mining", "leaked_key"]
-
-GPU_TYPE = "p3.16xlarge"
 
 # -- 1. a leaked access key --------------------------------------------------------------
 
@@ -106,7 +111,7 @@ def leaked_key(scene: Scene, at: datetime) -> None:
     who am I, a four-minute sweep of every service (some of it refused), attempts to
     assume roles in prod, then a new key for a quieter user, to come back later."""
     t = scene.targets
-    who = scene.user("cw-lab-admin-user", scene.forge.key_id("AKIA"))
+    who = scene.user("cw-lab-admin-user")
     kw: dict[str, Any] = {"ip": ATTACKER_IP}
     scene.call(
         who,
@@ -156,20 +161,14 @@ def crypto_mining(scene: Scene, at: datetime) -> None:
     scene.call(who, at, "sts", "GetCallerIdentity", **kw)
     when = scene.later(at, 20, 40)
     scene.call(who, when, "ec2", "DescribeInstanceTypeOfferings", **kw)
-    group = f"sg-0{scene.forge.hex(16)}"
+    group = t.miner.group
     when = scene.later(when, 10, 30)
-    request: dict[str, Any] = {
-        "groupName": "default-2",
-        "groupDescription": "default",
-        "vpcId": t.vpc,
-    }
+    name, description = MINER_GROUP
+    request: dict[str, Any] = {"groupName": name, "groupDescription": description, "vpcId": t.vpc}
     scene.call(who, when, "ec2", "CreateSecurityGroup", request=request, response={"requestId": scene.forge.uuid(), "_return": True, "groupId": group}, **kw)  # fmt: skip
     when = scene.later(when, 5, 15)
     world = {"ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}
-    perms = [
-        {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, **world},
-        {"ipProtocol": "tcp", "fromPort": 0, "toPort": 65535, **world},
-    ]
+    perms = [{"ipProtocol": "tcp", "fromPort": lo, "toPort": hi, **world} for lo, hi in WORLD_OPEN]
     request = {"groupId": group, "ipPermissions": {"items": perms}}
     scene.call(who, when, "ec2", "AuthorizeSecurityGroupIngress", request=request, response={"requestId": scene.forge.uuid(), "_return": True}, **kw)  # fmt: skip
     when = scene.later(when, 20, 60)
@@ -181,21 +180,21 @@ def _run_gpu_instance(
     scene: Scene, who: Principal, when: datetime, group: str, kw: dict[str, Any]
 ) -> tuple[str, str, str]:
     t = scene.targets
-    instance, eni = f"i-0{scene.forge.hex(16)}", f"eni-0{scene.forge.hex(16)}"
-    ip = f"10.20.1.{scene.forge.rng.randint(100, 200)}"
+    miner = t.miner.instance
+    instance, eni, ip = miner.id, miner.eni, miner.private_ip
     request = {
-        "instancesSet": {"items": [{"imageId": "ami-04681a1dbd79675a5", "minCount": 1, "maxCount": 1}]},
+        "instancesSet": {"items": [{"imageId": MINER_IMAGE, "minCount": 1, "maxCount": 1}]},
         "instanceType": GPU_TYPE,
         "blockDeviceMapping": {},
         "monitoring": {"enabled": False},
         "disableApiTermination": False,
         "subnetId": t.subnets["cw-lab-public-a"],
         "groupSet": {"items": [{"groupId": group}]},
-        "iamInstanceProfile": {"name": "cw-lab-app-profile"},
+        "iamInstanceProfile": {"name": MINER_PROFILE},
     }  # fmt: skip
     item = {
         "instanceId": instance,
-        "imageId": "ami-04681a1dbd79675a5",
+        "imageId": MINER_IMAGE,
         "instanceState": {"code": 0, "name": "pending"},
         "privateIpAddress": ip,
         "instanceType": GPU_TYPE,

@@ -47,7 +47,7 @@ def _public_bucket(scene: Scene, at: datetime) -> None:
     a policy that lets anyone read every object."""
     t = scene.targets
     acct, bucket = t.account("dev"), t.data_bucket("data-hardened")
-    who = scene.user("cw-lab-admin-user", scene.forge.key_id("AKIA"))
+    who = scene.user("cw-lab-admin-user")
     host = f"{bucket}.s3.us-east-1.amazonaws.com"
     agent = "aws-cli/2.15.30 Python/3.11.8 Darwin/23.4.0 exe/x86_64 prompt/off"
     kw: dict[str, Any] = {"ip": INSIDER_IP, "resources": s3_resources(acct, bucket)}
@@ -146,7 +146,7 @@ def _policy_version(scene: Scene, at: datetime) -> None:
     and makes it the default: iam:CreatePolicyVersion is all the escalation needs."""
     t = scene.targets
     arn = f"arn:aws:iam::{t.account('dev')}:policy/cw-lab-scoped-writer"
-    who = scene.user("cw-lab-direct-policy", scene.forge.key_id("AKIA"))
+    who = scene.user("cw-lab-direct-policy")
     agent = "aws-cli/2.15.30 Python/3.11.8 Linux/5.15.0-1056-aws exe/x86_64.ubuntu.22 prompt/off"
     kw: dict[str, Any] = {"ip": INSIDER_IP}
     scene.call(who, at, "iam", "GetPolicy", agent=f"{agent} command/iam.get-policy", request={"policyArn": arn}, **kw)  # fmt: skip

@@ -49,8 +49,10 @@ class Scene:
         self.records.append(rec)
         return rec
 
-    def user(self, name: str, key: str) -> Principal:
+    def user(self, name: str, key: str | None = None) -> Principal:
+        """A dev user signing with ``key``; by default its long-term key in the lab."""
         t = self.targets
+        key = t.access_keys[name] if key is None else key
         return Principal(
             "IAMUser", t.account("dev"), name=name, principal_id=t.user_ids[name], access_key=key
         )

@@ -24,6 +24,9 @@ RESPONDER = "cw-lab-security-responder"
 GITHUB = "token.actions.githubusercontent.com"
 VENDOR_ACCOUNT = "999988887777"
 PURPOSE = "cloudwarden:purpose"
+#: users with a long-term access key, as developers' scripts use them: the keys the attack
+#: simulator's leaked-key and policy-version scenarios sign with (``lab/attacks``)
+KEY_USERS = ("cw-lab-admin-user", "cw-lab-direct-policy")
 
 ADMIN_DOC = {
     "Version": "2012-10-17",
@@ -100,6 +103,8 @@ def _dev_users(env: LabEnv) -> None:
     iam.attach_user_policy(
         UserName="cw-lab-direct-policy", PolicyArn=AWS_POLICY.format("ReadOnlyAccess")
     )
+    for name in KEY_USERS:
+        iam.create_access_key(UserName=name)
 
 
 def _dev_policies(env: LabEnv) -> None:
