@@ -10,9 +10,9 @@ gives them (one store):
 
 By default both run in this process (``detect watch`` in the main thread, ``respond
 watch`` in another), through the same CLI entry point as the commands; ``--processes``
-runs them as two ``cloudwarden`` processes instead, which today fails: DuckDB lets one
-process at a time open the store, and ``respond watch`` ends at the first poll that
-finds it busy.
+runs them as two ``cloudwarden`` processes instead, as a user would: DuckDB lets one
+process at a time open the store, so a poll that finds it busy waits for the next one
+(a slower figure now and then is such a wait).
 
 For each lab scenario it arranges the vulnerable resource, writes the attack's CloudTrail
 record into the watched folder as CloudTrail delivers it (a gzip ``Records`` file under
