@@ -176,7 +176,7 @@ def test_extra_and_only_custom_rules(tmp_path: Path, capsys: pytest.CaptureFixtu
     [
         (["detect", "run", "{tmp}/missing.jsonl"], "missing.jsonl: no such file or folder"),
         (["detect", "run", "{trail}", "--engine", "spark"], "unknown engine 'spark'"),
-        (["detect", "run", "{trail}", "--no-builtin"], "no rules loaded"),
+        (["detect", "run", "{trail}", "--no-builtin"], "no rules selected"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(
@@ -227,3 +227,36 @@ def test_rules_text_listing_and_problems(
     assert "fields: eventName, userIdentity.userName" in out
     assert "1 rule(s) loaded" in err
     assert "broken.yml" in err
+
+
+def test_min_severity_and_exclude_rule_select_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trail = write_trail(tmp_path)
+    assert main(["detect", "run", str(trail), "-q"]) == 0
+    every = _lines(capsys.readouterr().out)
+    severities = {a["severity"] for a in every}
+    assert "medium" in severities or "low" in severities  # the selection below has to drop some
+
+    assert main(["detect", "run", str(trail), "-q", "--min-severity", "high"]) == 0
+    high = _lines(capsys.readouterr().out)
+    assert high and {a["severity"] for a in high} <= {"high", "critical"}
+    assert [a for a in every if a["severity"] in ("high", "critical")] == high
+
+    argv = ["detect", "run", str(trail), "-q", "--exclude-rule", "cw-*"]
+    assert main([*argv, "--exclude-rule", NO_MFA_RULE]) == 0
+    kept = _lines(capsys.readouterr().out)
+    assert kept and not any(a["rule_id"].startswith("cw-") or a["rule_id"] == NO_MFA_RULE for a in kept)
+    assert {a["rule_id"] for a in kept} == {
+        a["rule_id"] for a in every if not a["rule_id"].startswith("cw-")
+    } - {NO_MFA_RULE}
+
+    assert main(["detect", "run", str(trail), "--min-severity", "urgent"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cloudwarden: error: ") and err.count("\n") == 1
+
+
+def test_rules_listing_follows_the_selection(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["detect", "rules", "--json", "--min-severity", "critical"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert listed and all(r["level"] == "critical" for r in listed)

@@ -13,6 +13,7 @@ from cloudwarden.cli import sinks as sink_cli
 from cloudwarden.cli.common import UserError, progress_bar
 from cloudwarden.detect.delivery import Router, SpoolError
 from cloudwarden.detect.rules import builtin_native_rules, builtin_rules, load_native, load_rules
+from cloudwarden.detect.rules.catalog import select_rules
 from cloudwarden.detect.rules.ir import Problem, Rule
 from cloudwarden.detect.run import (
     ENGINES,
@@ -24,6 +25,7 @@ from cloudwarden.detect.run import (
 from cloudwarden.detect.sources import SourceError
 from cloudwarden.detect.sources.remote import LOOKUP_SPEC
 from cloudwarden.fileio import write_atomic
+from cloudwarden.model import Severity
 
 app = typer.Typer(
     help="Detection as code: Sigma rules over CloudTrail, VPC Flow Logs and S3 access logs.",
@@ -56,13 +58,43 @@ SpoolOpt = Annotated[
         "(default: $CLOUDWARDEN_SPOOL or the user data dir).",
     ),
 ]
+MinSeverityOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-severity",
+        help="Only rules at or above: critical, high, medium, low, informational "
+        "(SigmaHQ's low rules alert on routine activity, e.g. every AssumeRole session).",
+    ),
+]
+ExcludeRuleOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude-rule", help="Leave out the rules whose id matches (glob, repeatable)."),
+]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="Store to record alerts in (implies --store).")
 ]
 
 
+_NO_RULES = "no rules selected (give --rules, drop --no-builtin, or widen the selection)"
+
+
 def _err(text: str) -> None:
     print(text, file=sys.stderr)
+
+
+def _selected_rules(
+    paths: list[Path] | None,
+    builtin: bool,
+    min_severity: str | None,
+    exclude: list[str] | None,
+) -> tuple[list[Rule], list[Problem]]:
+    """:func:`_load_rules`, then ``--min-severity`` and ``--exclude-rule``."""
+    try:
+        minimum = Severity.parse(min_severity) if min_severity else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    loaded, problems = _load_rules(paths, builtin)
+    return select_rules(loaded, min_severity=minimum, exclude=exclude or ()), problems
 
 
 def _load_rules(paths: list[Path] | None, builtin: bool) -> tuple[list[Rule], list[Problem]]:
@@ -137,6 +169,8 @@ def run(
     ],
     rules: RulesOpt = None,
     no_builtin: NoBuiltinOpt = False,
+    min_severity: MinSeverityOpt = None,
+    exclude_rule: ExcludeRuleOpt = None,
     engine: Annotated[
         str, typer.Option("--engine", help="stream (Python, per event) or batch (DuckDB SQL).")
     ] = "stream",
@@ -160,10 +194,10 @@ def run(
         raise UserError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     _check_sources(sources)
     sinks = sink_cli.build_sinks(sink, store=sink_cli.records_to_store(store, db), db=db)
-    loaded, problems = _load_rules(rules, builtin=not no_builtin)
+    loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     _report_problems(problems)  # per rule, never fatal; shown even with --quiet
     if not loaded:
-        raise UserError("no rules loaded (give --rules, or drop --no-builtin)")
+        raise UserError(_NO_RULES)
     eng: EngineName = "batch" if engine == "batch" else "stream"
     with progress_bar("reading events", quiet) as update:
         try:
@@ -192,10 +226,12 @@ def run(
 def list_rules(
     rules: RulesOpt = None,
     no_builtin: NoBuiltinOpt = False,
+    min_severity: MinSeverityOpt = None,
+    exclude_rule: ExcludeRuleOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per rule.")] = False,
 ) -> None:
     """List the loaded rules (and what each needs), then the unsupported ones with reasons."""
-    loaded, problems = _load_rules(rules, builtin=not no_builtin)
+    loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     out = sys.stdout
     for r in loaded:
         logsource = "/".join(x for x in (r.product, r.service, r.category) if x) or "any"
@@ -279,6 +315,8 @@ def watch(
     sources: Annotated[list[str], typer.Argument(help="Folders, files or s3://bucket/prefix.")],
     rules: RulesOpt = None,
     no_builtin: NoBuiltinOpt = False,
+    min_severity: MinSeverityOpt = None,
+    exclude_rule: ExcludeRuleOpt = None,
     interval: Annotated[
         float, typer.Option("--interval", help="Seconds between polls.", min=0.0)
     ] = 60.0,
@@ -309,10 +347,10 @@ def watch(
     # without --sink, alerts go to stdout as with `detect run`; the store is not an output
     specs = sink or ["stdout"]
     sinks = sink_cli.build_sinks(specs, store=sink_cli.records_to_store(store or None, db), db=db)
-    loaded, problems = _load_rules(rules, builtin=not no_builtin)
+    loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     _report_problems(problems)
     if not loaded:
-        raise UserError("no rules loaded (give --rules, or drop --no-builtin)")
+        raise UserError(_NO_RULES)
     router = Router(sinks, spool)
     errors: list[str] = []
 

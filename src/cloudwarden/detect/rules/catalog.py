@@ -8,11 +8,13 @@ both (docs/detection-rules.md): a later rule with a known id is left out, with a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
 
+from cloudwarden.detect.alert import severity_of
 from cloudwarden.detect.rules.ir import LoadResult, Problem, Rule
 from cloudwarden.detect.rules.native import (
     SafeLoader,
@@ -21,8 +23,9 @@ from cloudwarden.detect.rules.native import (
     load_native,
 )
 from cloudwarden.detect.rules.sigma import _rule_files, builtin_sigma_rules, load_sigma
+from cloudwarden.model import Severity
 
-__all__ = ["builtin_rules", "load_rules", "merge_results"]
+__all__ = ["builtin_rules", "load_rules", "merge_results", "select_rules"]
 
 
 def load_rules(paths: Iterable[str | Path]) -> LoadResult:
@@ -63,6 +66,29 @@ def merge_results(*results: LoadResult) -> LoadResult:
         seen[rule.id] = rule.source_path
         rules.append(rule)
     return LoadResult(tuple(rules), tuple(problems))
+
+
+def select_rules(
+    rules: Iterable[Rule],
+    *,
+    min_severity: Severity | None = None,
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
+) -> list[Rule]:
+    """The rules at or above ``min_severity`` (a Sigma ``level`` / native ``severity``;
+    unknown levels count as medium, as alerts do), whose id matches an ``include`` glob
+    when any is given and no ``exclude`` glob -- the ``--check`` / ``--exclude-check``
+    rule of ``cloudwarden scan``, for rules. Order is kept."""
+    out: list[Rule] = []
+    for rule in rules:
+        if min_severity is not None and severity_of(rule.level).rank < min_severity.rank:
+            continue
+        if include and not any(fnmatchcase(rule.id, g) for g in include):
+            continue
+        if any(fnmatchcase(rule.id, g) for g in exclude):
+            continue
+        out.append(rule)
+    return out
 
 
 def _file_is_native(path: Path) -> bool:
