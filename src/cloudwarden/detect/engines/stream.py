@@ -34,17 +34,19 @@ compiled predicate whenever the value is not a plain string or absent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import product
 from typing import Any
 
+from cloudwarden.detect.engines.fields import (
+    MISSING,
+    field_text,
+    plain_getter,
+    text_extractor,
+)
 from cloudwarden.detect.rules.evaluate import (
-    Getter,
     Predicate,
-    _getter,
-    _text,
     _value_tests,
     compile_expr,
 )
@@ -85,82 +87,6 @@ class RuleHit:
     @property
     def rule_id(self) -> str:
         return self.rule.id
-
-
-@lru_cache(maxsize=1024)
-def _cached_getter(name: str) -> Getter:
-    return _getter(name)
-
-
-@lru_cache(maxsize=1024)
-def _cached_plain(name: str) -> Callable[[Mapping[str, Any]], object]:
-    return _plain_getter(name)
-
-
-def field_text(record: Mapping[str, Any], name: str) -> str:
-    """A field's value as grouping text: the evaluator's text of each value reached, comma-joined;
-    ``""`` when the field is missing or null."""
-    v = _cached_plain(name)(record)
-    if type(v) is str:  # plain nesting to a string: the common case, without the walk
-        return v
-    if v is _MISSING:
-        return ""
-    texts = []
-    for v in _cached_getter(name)(record):
-        if v is None:
-            continue
-        t = _text(v)
-        texts.append(t if t is not None else str(v))
-    return ",".join(texts)
-
-
-def text_extractor(names: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[str, str]]:
-    """A function giving ``{name: field_text(record, name)}`` for each of ``names``.
-
-    The common shapes are read directly: a top-level string, and ``head.tail`` where
-    ``head`` is an object (read once for all its tails) and no literal ``"head.tail"`` key
-    sits beside it; a missing or ``null`` value is ``""``. Anything else -- lists, numbers,
-    objects, literal dotted keys, deeper paths that are not plain -- is
-    :func:`field_text`'s to answer.
-    """
-    tops: list[str] = []
-    pairs: dict[str, list[tuple[str, str]]] = {}
-    deeper: list[tuple[str, Callable[[Mapping[str, Any]], object]]] = []
-    for name in names:
-        parts = name.split(".")
-        if len(parts) == 1:
-            tops.append(name)
-        elif len(parts) == 2:
-            pairs.setdefault(parts[0], []).append((name, parts[1]))
-        else:
-            deeper.append((name, _plain_getter(name)))
-    heads = tuple((head, tuple(items)) for head, items in pairs.items())
-
-    def extract(record: Mapping[str, Any]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for name in tops:
-            v = record.get(name)
-            out[name] = v if type(v) is str else "" if v is None else field_text(record, name)
-        for head, items in heads:
-            obj = record.get(head, _MISSING)
-            if type(obj) is dict:
-                for name, tail in items:
-                    v = obj.get(tail)
-                    if type(v) is str and name not in record:
-                        out[name] = v
-                    elif v is None and name not in record:
-                        out[name] = ""
-                    else:
-                        out[name] = field_text(record, name)
-            else:
-                for name, _ in items:
-                    out[name] = field_text(record, name)
-        for name, get in deeper:
-            v = get(record)
-            out[name] = v if type(v) is str else "" if v is _MISSING else field_text(record, name)
-        return out
-
-    return extract
 
 
 def index_keys(expr: Expr) -> frozenset[IndexKey] | None:
@@ -216,10 +142,6 @@ def _intersect(a: frozenset[IndexKey], b: frozenset[IndexKey]) -> frozenset[Inde
     return frozenset(out)
 
 
-_MISSING = object()
-_UNKNOWN = object()
-
-
 def guard_of(expr: Expr) -> tuple[tuple[str, frozenset[str]], ...]:
     """The required case-insensitive string equalities of an And (or bare Match): field, values.
 
@@ -246,68 +168,6 @@ def _guard_matches(expr: Expr) -> tuple[Match, ...]:
     )
 
 
-def _plain_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
-    """The string at a dotted path when the path is plain nested dicts, else a marker.
-
-    ``_MISSING``: the evaluator reaches no value (or only ``null``); ``_UNKNOWN``: a list, a
-    literal dotted key or a non-string value is involved, so only the evaluator can tell.
-    """
-    parts = tuple(field.split("."))
-    n = len(parts)
-    if n == 1:
-        return _top_getter(field)
-    if n == 2:
-        return _pair_getter(field, parts[0], parts[1])
-    # at level i the evaluator tries the literal dotted keys parts[i:j] (j > i + 1) first
-    steps = tuple(
-        (parts[i], tuple(".".join(parts[i:j]) for j in range(n, i + 1, -1))) for i in range(n)
-    )
-
-    def get(event: Mapping[str, Any]) -> object:
-        obj: Any = event
-        for key, dotted in steps:
-            if type(obj) is not dict:
-                return _UNKNOWN
-            for d in dotted:
-                if d in obj:
-                    return _UNKNOWN
-            obj = obj.get(key, _MISSING)
-            if obj is _MISSING:
-                return _MISSING
-        if obj is None:
-            return _MISSING
-        return obj if type(obj) is str else _UNKNOWN
-
-    return get
-
-
-def _top_getter(key: str) -> Callable[[Mapping[str, Any]], object]:
-    def get(event: Mapping[str, Any]) -> object:
-        v = event.get(key)
-        if type(v) is str:
-            return v
-        return _MISSING if v is None else _UNKNOWN
-
-    return get
-
-
-def _pair_getter(field: str, head: str, tail: str) -> Callable[[Mapping[str, Any]], object]:
-    def get(event: Mapping[str, Any]) -> object:
-        if field in event:
-            return _UNKNOWN
-        obj = event.get(head, _MISSING)
-        if obj is _MISSING:
-            return _MISSING
-        if type(obj) is not dict:
-            return _UNKNOWN
-        v = obj.get(tail)
-        if type(v) is str:
-            return v
-        return _MISSING if v is None else _UNKNOWN
-
-    return get
-
-
 def _guarded(
     pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...], rest: Predicate
 ) -> Predicate:
@@ -315,7 +175,7 @@ def _guarded(
     values needs only ``rest`` (the other conjuncts: the guards' own conjuncts are then
     true, as the evaluator's case-insensitive ``equals`` of a string is exactly that
     membership); a missing field or another string fails; any other shape asks ``pred``."""
-    checks = tuple((_plain_getter(field), wanted) for field, wanted in guards)
+    checks = tuple((plain_getter(field), wanted) for field, wanted in guards)
     if len(checks) == 1:
         ((get1, wanted1),) = checks
 
@@ -323,7 +183,7 @@ def _guarded(
             v = get1(event)
             if type(v) is str:
                 return v.lower() in wanted1 and rest(event)
-            return False if v is _MISSING else pred(event)
+            return False if v is MISSING else pred(event)
 
         return guarded1
 
@@ -334,7 +194,7 @@ def _guarded(
             if type(v) is str:
                 if v.lower() not in wanted:
                     return False
-            elif v is _MISSING:
+            elif v is MISSING:
                 return False
             else:
                 plain = False
@@ -364,7 +224,7 @@ _PLAIN_OPS = frozenset(
 def fast_compile(expr: Expr) -> Predicate:
     """The evaluator's predicate, with a shortcut for the common case of a plain string.
 
-    A :class:`Match` leaf first reads its field with :func:`_plain_getter`: a plain string
+    A :class:`Match` leaf first reads its field with :func:`plain_getter`: a plain string
     (every step a dict, no literal dotted key on the way) is tested directly with the
     evaluator's own per-value tests; an absent or ``null`` field fails every positive test
     (as in the evaluator, where ``null`` compares as nothing); anything else (lists,
@@ -388,14 +248,14 @@ def fast_compile(expr: Expr) -> Predicate:
 
 def _fast_presence(m: Match) -> Predicate:
     slow = compile_expr(m)
-    get = _plain_getter(m.field)
+    get = plain_getter(m.field)
     want = m.op == "exists" and bool(m.values[0] if m.values else True)
 
     def presence(event: Mapping[str, Any]) -> bool:
         v = get(event)
         if type(v) is str:
             return want
-        return (not want) if v is _MISSING else slow(event)
+        return (not want) if v is MISSING else slow(event)
 
     return presence
 
@@ -426,7 +286,7 @@ def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
 
 def _fast_leaf(m: Match) -> Predicate:
     slow = compile_expr(m)
-    get = _plain_getter(m.field)
+    get = plain_getter(m.field)
     tests = tuple(_value_tests(m))
     if not tests:
         return slow
@@ -437,7 +297,7 @@ def _fast_leaf(m: Match) -> Predicate:
             v = get(event)
             if type(v) is str:
                 return test(v)
-            return False if v is _MISSING else slow(event)
+            return False if v is MISSING else slow(event)
 
         return one
 
@@ -447,7 +307,7 @@ def _fast_leaf(m: Match) -> Predicate:
             if m.all:
                 return all(t(v) for t in tests)
             return any(t(v) for t in tests)
-        return False if v is _MISSING else slow(event)
+        return False if v is MISSING else slow(event)
 
     return several
 
