@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -32,18 +31,8 @@ def collect(aws: AwsContext, region: str = "us-east-1") -> tuple[list[Resource],
 
 
 def deny(aws: AwsContext, region: str, operation: str) -> None:
-    """Make one operation answer AccessDenied, as an IAM policy without it would."""
-
-    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        body = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
-        return AWSResponse("https://cloudtrail", 400, {}, None), {
-            **body,
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        }
-
-    aws.client("cloudtrail", region).meta.events.register(
-        f"before-call.cloudtrail.{operation}", refuse
-    )
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, "cloudtrail", operation, region)
 
 
 def make_trails() -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import boto3
 import pytest
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -30,14 +30,8 @@ def aws() -> Iterator[AwsContext]:
 
 
 def deny(aws: AwsContext, service: str, operation: str) -> None:
-    """Make the collector's own client refuse one operation, as IAM would."""
-    client = aws.client(service, REGION)
-    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
-    refusal = {
-        "Error": {"Code": "UnauthorizedOperation", "Message": "You are not authorized"},
-        "ResponseMetadata": {"HTTPStatusCode": 403},
-    }
-    client.meta.events.register(event, lambda **_: (SimpleNamespace(status_code=403), refusal))
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, service, operation, REGION, code="UnauthorizedOperation", status=403)
 
 
 def collect(aws: AwsContext) -> tuple[dict[str, list[Resource]], CollectContext]:

@@ -4,12 +4,12 @@ listeners), attributes, the SSL policies in use and the WAF web ACL association.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -29,13 +29,8 @@ def aws() -> Iterator[AwsContext]:
 
 
 def deny(aws: AwsContext, service: str, operation: str) -> None:
-    client = aws.client(service, REGION)
-    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
-    refusal = {
-        "Error": {"Code": "AccessDenied", "Message": "not authorized"},
-        "ResponseMetadata": {"HTTPStatusCode": 403},
-    }
-    client.meta.events.register(event, lambda **_: (SimpleNamespace(status_code=403), refusal))
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, service, operation, REGION, code="AccessDenied", status=403)
 
 
 def collect(aws: AwsContext) -> tuple[dict[str, Resource], CollectContext]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -53,16 +53,8 @@ def collect(aws: AwsContext) -> tuple[dict[str, list[Resource]], CollectContext]
 
 
 def deny(aws: AwsContext, operation: str, code: str = "AccessDenied") -> None:
-    """Make one IAM operation answer with an error, the way AWS would for a missing permission."""
-    body = {
-        "Error": {"Code": code, "Message": "not authorized"},
-        "ResponseMetadata": {"HTTPStatusCode": 403},
-    }
-
-    def refuse(**_: Any) -> tuple[Any, dict[str, Any]]:
-        return SimpleNamespace(status_code=403, headers={}), body
-
-    aws.client("iam").meta.events.register(f"before-call.iam.{operation}", refuse)
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, "iam", operation, code=code, status=403)
 
 
 def seed(iam: Any) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -27,15 +26,8 @@ def aws() -> Iterator[AwsContext]:
 
 
 def deny(aws: AwsContext, service: str, operation: str, region: str = "us-east-1") -> None:
-    """Make one API operation answer AccessDenied, as for a scanner role lacking that permission."""
-    client = aws.client(service, region)
-
-    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        body = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
-        return AWSResponse("https://denied.invalid", 400, {}, None), body
-
-    service_id = client.meta.service_model.service_id.hyphenize()
-    client.meta.events.register(f"before-call.{service_id}.{operation}", refuse)
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, service, operation, region)
 
 
 def collect(

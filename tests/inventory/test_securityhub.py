@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -32,15 +31,8 @@ def collect(aws: AwsContext, region: str = "us-east-1") -> tuple[list[Resource],
 
 
 def deny(aws: AwsContext, operation: str, code: str = "AccessDeniedException") -> None:
-    """Make one operation fail with ``code``, as a missing IAM permission would."""
-
-    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        error = {"Code": code, "Message": "not authorized"}
-        meta = {"HTTPStatusCode": 400}
-        return AWSResponse("https://aws", 400, {}, None), {"Error": error, "ResponseMetadata": meta}
-
-    client = aws.client("securityhub", "us-east-1")
-    client.meta.events.register(f"before-call.securityhub.{operation}", refuse)
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, "securityhub", operation, "us-east-1", code=code)
 
 
 def test_enabled_hub(aws: AwsContext) -> None:

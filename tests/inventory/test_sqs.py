@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.iam.access import external_access
@@ -35,13 +34,8 @@ def aws() -> Iterator[AwsContext]:
 
 
 def deny(aws: AwsContext, operation: str) -> None:
-    """Make one operation answer AccessDenied, as for a scanner role lacking that permission."""
-
-    def refuse(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        body = {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}
-        return AWSResponse("https://denied.invalid", 403, {}, None), body
-
-    aws.client("sqs", "us-east-1").meta.events.register(f"before-call.sqs.{operation}", refuse)
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, "sqs", operation, "us-east-1", code="AccessDenied", status=403)
 
 
 def collect(aws: AwsContext) -> tuple[dict[str, Resource], CollectContext]:

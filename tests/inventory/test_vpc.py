@@ -4,11 +4,11 @@ route tables and internet gateways, kept as EC2 describes them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import boto3
 import pytest
 from moto import mock_aws
+from refusals import refuse
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.inventory.api import COLLECTORS, CollectContext, run_collector
@@ -27,14 +27,8 @@ def aws() -> Iterator[AwsContext]:
 
 
 def deny(aws: AwsContext, operation: str) -> None:
-    client = aws.client("ec2", REGION)
-    refusal = {
-        "Error": {"Code": "UnauthorizedOperation", "Message": "You are not authorized"},
-        "ResponseMetadata": {"HTTPStatusCode": 403},
-    }
-    client.meta.events.register(
-        f"before-call.ec2.{operation}", lambda **_: (SimpleNamespace(status_code=403), refusal)
-    )
+    """Refuse one operation, as IAM refuses a call the role has no permission for."""
+    refuse(aws, "ec2", operation, REGION, code="UnauthorizedOperation", status=403)
 
 
 def collect(aws: AwsContext) -> tuple[dict[str, dict[str, Resource]], CollectContext]:
