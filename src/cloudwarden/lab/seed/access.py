@@ -38,7 +38,12 @@ import zipfile
 from typing import Any
 
 from cloudwarden.lab.org import LabEnv
-from cloudwarden.lab.seed.data import ALL_BLOCKED, LAB_DB_PASSWORD, bucket_name
+from cloudwarden.lab.seed.data import (
+    ALL_BLOCKED,
+    LAB_DB_PASSWORD,
+    bucket_name,
+    deny_insecure_transport,
+)
 from cloudwarden.lab.seed.identity import VENDOR_ACCOUNT
 
 AFTER = ("data", "detection")
@@ -87,14 +92,7 @@ def _blocked_bucket(env: LabEnv, account: str) -> None:
     arn = f"arn:aws:s3:::{name}"
     s3.create_bucket(Bucket=name)
     s3.put_bucket_acl(Bucket=name, ACL="public-read")
-    tls = {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [arn, f"{arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    tls = deny_insecure_transport(arn)
     read = {"Sid": "ReadObjects", **_allow("*", "s3:GetObject", f"{arn}/*")}
     s3.put_bucket_policy(Bucket=name, Policy=_document(tls, read))
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=ALL_BLOCKED)

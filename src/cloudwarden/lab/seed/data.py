@@ -64,6 +64,18 @@ def bucket_name(stem: str, account: str) -> str:
     return f"cw-lab-{stem}-{account}"
 
 
+def deny_insecure_transport(arn: str) -> dict[str, Any]:
+    """The bucket-policy statement that refuses every request not made over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def seed(env: LabEnv) -> None:
     _account_public_access_block(env)
     _buckets(env)
@@ -118,16 +130,7 @@ def _bucket_statements(name: str, plan: BucketPlan, org_id: str) -> list[dict[st
     arn = f"arn:aws:s3:::{name}"
     statements: list[dict[str, Any]] = []
     if plan.tls:
-        statements.append(
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [arn, f"{arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        )
+        statements.append(deny_insecure_transport(arn))
     read: dict[str, Any] = {
         "Sid": "ReadObjects",
         "Effect": "Allow",

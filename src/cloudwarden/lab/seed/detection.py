@@ -23,11 +23,9 @@ from typing import Any
 
 from cloudwarden.checks.builtin.logs._cis_catalog import CIS_MONITORS
 from cloudwarden.lab.org import LabEnv
+from cloudwarden.lab.seed.data import ALL_BLOCKED, deny_insecure_transport
 
 HOME, OTHER = "us-east-1", "eu-west-1"
-ALL_BLOCKED = dict.fromkeys(
-    ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
-)
 # Obviously fake credentials from the AWS documentation, planted for the secret scan.
 FAKE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -170,14 +168,7 @@ def _hardened_bucket(env: LabEnv, role: str, stem: str = "trail") -> str:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
-    tls = {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    tls = deny_insecure_transport(f"arn:aws:s3:::{name}")
     policy = {"Version": "2012-10-17", "Statement": [*_trail_statements(name, account), tls]}
     s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
     status = {"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": f"{name}/"}}
