@@ -219,8 +219,9 @@ def respond_to_alerts(
     """Route each alert (``Alert.to_dict`` form) and run the chosen playbook in the lab, once
     per incident (see the module's docstring).
 
-    The lab is new for every demo while the store may be kept: a run journaled by an earlier
-    demo handled another lab, so every run here starts afresh (``force``)."""
+    The lab is new for every demo while the store may be kept: its events have ids of their
+    own (the simulator salts them with the lab's accounts), so a run journaled by an earlier
+    demo never stands for one of this lab's incidents."""
     began = time.monotonic()
     chosen_router = router or Router.default()
     known = builtin_playbooks()
@@ -278,7 +279,7 @@ def _run(book: Playbook, trigger: Trigger, mode: Mode, route: str, runner: Runne
     """One run of ``book`` (the lab answers at once: no back-off between retries)."""
     alert = trigger.alert or {}
     try:
-        outcome = runner.start(book, trigger, mode, force=True)
+        outcome = runner.start(book, trigger, mode)
     except (RunnerError, AwsError) as exc:
         return Incident(alert, book.id, route, mode.value, "failed", str(exc))
     entries = outcome.entries or tuple(runner.journal.entries(outcome.run_id))

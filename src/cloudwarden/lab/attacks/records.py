@@ -15,6 +15,7 @@ a :class:`Forge` seeded by the caller, so the same seed gives byte-identical log
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 import uuid
@@ -47,13 +48,22 @@ def iso(when: datetime) -> str:
 
 
 class Forge:
-    """The random part of AWS's identifiers, drawn from one seeded generator."""
+    """The random part of AWS's identifiers, drawn from one seeded generator.
 
-    def __init__(self, seed: str) -> None:
+    ``salt`` (e.g. a lab's account ids) changes every UUID -- eventIDs among them -- without
+    changing the draws: the same seed gives the same records for every lab, each lab's
+    with event ids of its own, as real events have (alert ids and incident keys derive from
+    them, so a kept journal never mistakes one lab's incident for another's).
+    """
+
+    def __init__(self, seed: str, salt: str = "") -> None:
         self.rng = random.Random(seed)
+        self._salt = (
+            int.from_bytes(hashlib.blake2b(salt.encode(), digest_size=16).digest()) if salt else 0
+        )
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.rng.getrandbits(128) ^ self._salt, version=4))
 
     def hex(self, n: int, upper: bool = False) -> str:
         text = f"{self.rng.getrandbits(4 * n):0{n}x}"

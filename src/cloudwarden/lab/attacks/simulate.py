@@ -52,18 +52,20 @@ def simulate(
     each scenario, the k-th starting ``1h + 40min * k`` in (wrapping within the window).
 
     Each part draws from its own generator (seeded with ``seed`` and the part's name), so a
-    scenario's records are the same whether it is played alone or with the others.
+    scenario's records are the same whether it is played alone or with the others; the
+    lab's account ids salt the UUIDs, so another lab's events have other ids.
     """
     logs = SimulatedLogs(scenarios=tuple(scenarios))
+    salt = ",".join(sorted(targets.accounts.values()))
     if background:
-        scene = Scene(Forge(f"{seed}:background"), targets)
+        scene = Scene(Forge(f"{seed}:background", salt), targets)
         play_background(scene, start, hours)
         logs.add("background", scene)
     span = max(hours * 60 - 120, 60)
     for i, scenario in enumerate(logs.scenarios):
         # a built-in scenario keeps its slot whichever others are played with it
         k = SCENARIOS.index(scenario) if scenario in SCENARIOS else len(SCENARIOS) + i
-        scene = Scene(Forge(f"{seed}:{scenario.name}"), targets)
+        scene = Scene(Forge(f"{seed}:{scenario.name}", salt), targets)
         scenario.play(scene, start + timedelta(minutes=60 + (40 * k) % span))
         logs.add(scenario.name, scene)
     logs.cloudtrail.sort(key=lambda r: (r["eventTime"], r["eventID"]))
