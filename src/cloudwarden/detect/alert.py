@@ -51,7 +51,33 @@ def _first_str(fields: Mapping[str, Any], *names: str) -> str:
     return ""
 
 
+_new_meta = tuple.__new__
+
+
 def event_meta(event: Event) -> EventMeta:
+    raw = event.raw
+    if event.source == "cloudtrail" and type(raw) is dict:
+        # Straight from the record: a CloudTrail event as read promotes its ``fields`` only
+        # when something reads them, and an alert needs two values, not all twenty. The
+        # result is what the promoted fields give (the test is _first_str's, inlined: this
+        # runs for every matching event): ``userIdentity.accountId`` is promoted only when
+        # ``userIdentity`` is an object, and an absent, null or empty
+        # ``recipientAccountId`` falls through to it.
+        account = raw.get("recipientAccountId")
+        if not (account is not None and account != ""):
+            ident = raw.get("userIdentity")
+            account = ident.get("accountId") if type(ident) is dict else None
+        region = raw.get("awsRegion")
+        # built as the tuple it is: the named tuple's own __new__ is one more Python call
+        return _new_meta(
+            EventMeta,
+            (
+                "cloudtrail",
+                event.time,
+                str(account) if account is not None and account != "" else "",
+                str(region) if region is not None and region != "" else "",
+            ),
+        )
     f = event.fields
     if event.source == "cloudtrail":
         account = _first_str(f, "recipientAccountId", "userIdentity.accountId")

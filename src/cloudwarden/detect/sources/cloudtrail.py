@@ -87,6 +87,58 @@ def promote(rec: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+# Event is a slotted dataclass: these are the descriptors of its slots. Setting them
+# directly builds a frozen event in about a third of the time its generated __init__ takes
+# (that one goes through object.__setattr__ per field), which matters at one per record.
+_SLOTS: Any = Event.__dict__
+_get_fields = _SLOTS["fields"].__get__
+_set_fields = _SLOTS["fields"].__set__
+_set_source = _SLOTS["source"].__set__
+_set_time = _SLOTS["time"].__set__
+_set_key = _SLOTS["key"].__set__
+_set_raw = _SLOTS["raw"].__set__
+_new = object.__new__
+
+
+class CloudTrailEvent(Event):
+    """A CloudTrail :class:`Event` whose ``fields`` are promoted from ``raw`` when first read.
+
+    The matching engines read ``raw``; promoting every record up front cost more than
+    decoding it, for a mapping hardly anything looked at. The promoted mapping is kept in
+    ``Event``'s own slot, so a second access is a lookup and the event stays frozen. It is
+    computed from ``raw`` as it is at that moment: ``raw`` must not be changed (nothing
+    does; it is the record as decoded). Built by the reader through :func:`lazy_event`; the
+    inherited constructor (all five values) also works, and keeps the ``fields`` given.
+    """
+
+    __slots__ = ()
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        try:
+            return _get_fields(self)  # type: ignore[no-any-return]
+        except AttributeError:  # not yet promoted
+            fields = promote(self.raw)  # type: ignore[arg-type]  # dict: see lazy_event
+            _set_fields(self, fields)
+            return fields
+
+    @fields.setter
+    def fields(self, value: dict[str, Any]) -> None:
+        # only reached through object.__setattr__ (the dataclass __init__, copy, pickle):
+        # plain assignment is refused by the frozen __setattr__ first
+        _set_fields(self, value)
+
+
+def lazy_event(time: datetime, key: str, rec: dict[str, Any]) -> CloudTrailEvent:
+    """The event of a valid record, ``fields`` left to be promoted when first read."""
+    event = _new(CloudTrailEvent)
+    _set_source(event, "cloudtrail")
+    _set_time(event, time)
+    _set_key(event, key)
+    _set_raw(event, rec)
+    return event
+
+
 def to_event(rec: Any) -> Event | str:
     """The event for one decoded record, or the reason it cannot be one."""
     if type(rec) is not dict:
@@ -101,42 +153,71 @@ def to_event(rec: Any) -> Event | str:
         time = parse_time(when)
     except ValueError:
         return f"bad eventTime: {when[:40]!r}"
-    return Event("cloudtrail", time, event_id, promote(rec), rec)
+    return lazy_event(time, event_id, rec)
 
 
-def records_events(records: Iterable[Any], origin: str, stats: SourceStats) -> Iterator[Event]:
-    """Events of a ``Records`` array; a bad record is counted at ``origin#index``."""
-    count = 0
-    for index, rec in enumerate(records):
-        event = to_event(rec)
-        if isinstance(event, str):
-            stats.problem(f"{origin}#{index}", event)
-            continue
-        count += 1
-        yield event
-    stats.events["cloudtrail"] += count
+def records_events(records: list[Any], origin: str, stats: SourceStats) -> list[Event]:
+    """Events of a ``Records`` array, in order; a bad record is counted at ``origin#index``.
+
+    One plain loop per array rather than a generator resumed per record, with the common
+    case inline: a dict whose ``eventID`` is a string and whose ``eventTime`` was seen before
+    (the time cache holds it). Anything else takes :func:`to_event`, which parses the time
+    or names what is wrong. A file's records are all decoded at once anyway, so the list
+    adds only the small event objects.
+    """
+    events: list[Event] = []
+    append = events.append
+    cached_time = _time_cache.get  # parse_time clears this dict, never replaces it
+    new, cls = _new, CloudTrailEvent
+    set_source, set_time, set_key, set_raw = _set_source, _set_time, _set_key, _set_raw
+    bad = 0
+    for rec in records:
+        if type(rec) is dict:
+            key = rec.get("eventID")
+            when = rec.get("eventTime")
+            if type(key) is str and type(when) is str:
+                time = cached_time(when)
+                if time is not None:
+                    event = new(cls)  # lazy_event, inlined
+                    set_source(event, "cloudtrail")
+                    set_time(event, time)
+                    set_key(event, key)
+                    set_raw(event, rec)
+                    append(event)
+                    continue
+        made = to_event(rec)
+        if isinstance(made, str):
+            # records before this one are either events or counted problems
+            stats.problem(f"{origin}#{len(events) + bad}", made)
+            bad += 1
+        else:
+            append(made)
+    stats.events["cloudtrail"] += len(events)
+    return events
 
 
-def document_events(data: bytes, origin: str, stats: SourceStats) -> Iterator[Event]:
-    """One JSON file: a delivered ``{"Records": [...]}`` document, a list, or JSON Lines."""
+def document_events(data: bytes, origin: str, stats: SourceStats) -> Iterable[Event]:
+    """One JSON file: a delivered ``{"Records": [...]}`` document, a list, or JSON Lines.
+
+    A document's events come as a list (its records are decoded already); JSON Lines stay
+    a generator, decoding a line at a time, so a large export is never held decoded whole.
+    """
     try:
         doc = loads_bulk(data)
     except orjson.JSONDecodeError as exc:
         if _looks_like_lines(data):
-            yield from lines_events(data.splitlines(), origin, stats)
-        else:
-            stats.problem(origin, f"invalid JSON document: {exc}")
-        return
+            return lines_events(data.splitlines(), origin, stats)
+        stats.problem(origin, f"invalid JSON document: {exc}")
+        return ()
     if type(doc) is dict and "Records" in doc:
         records = doc["Records"]
         if type(records) is not list:
             stats.problem(origin, "Records is not a list")
-            return
-        yield from records_events(records, origin, stats)
-    elif type(doc) is list:
-        yield from records_events(doc, origin, stats)
-    else:
-        yield from records_events([doc], origin, stats)
+            return ()
+        return records_events(records, origin, stats)
+    if type(doc) is list:
+        return records_events(doc, origin, stats)
+    return records_events([doc], origin, stats)
 
 
 def loads_bulk(data: bytes) -> Any:

@@ -27,6 +27,9 @@ class Event:
     distinct, as Sigma requires). Nested CloudTrail fields are promoted under their
     dotted path, e.g. ``userIdentity.arn``. ``key`` is stable across runs: CloudTrail's
     ``eventID``; for text logs :func:`line_key`.
+
+    CloudTrail events as read are :class:`~cloudwarden.detect.sources.cloudtrail.CloudTrailEvent`,
+    which promote ``fields`` from ``raw`` on first access rather than for every record.
     """
 
     source: SourceKind
@@ -34,6 +37,21 @@ class Event:
     key: str
     fields: dict[str, Any]
     raw: dict[str, Any] | str
+
+    def __eq__(self, other: object) -> bool:
+        # Written out rather than generated because the generated one only compares
+        # instances of the very same class: a CloudTrail event as read (a subclass whose
+        # ``fields`` are computed on first use) must still equal an ``Event`` built with the
+        # same five values.
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.source, self.time, self.key, self.fields, self.raw) == (
+            other.source,
+            other.time,
+            other.key,
+            other.fields,
+            other.raw,
+        )
 
 
 def line_key(origin: str, line_no: int, line: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cloudwarden.aws.session import AwsContext
-from cloudwarden.detect.sources.blobs import blob_events
+from cloudwarden.detect.sources.blobs import blob_iter
 from cloudwarden.detect.sources.model import (
     SOURCE_KINDS,
     Event,
@@ -48,15 +48,30 @@ def read_events(
 
 
 def _local_events(path: Path, stats: SourceStats, kind: SourceKind | None) -> Iterator[Event]:
+    for file, origin in _local_files(path, stats):
+        try:
+            handle = file.open("rb")
+        except OSError as exc:
+            stats.problem(origin, f"unreadable file: {exc.strerror or exc}")
+            continue
+        # the file's events straight from blob_iter (a list for CloudTrail), not through
+        # blob_events: each generator between here and the events costs every event a
+        # resumption
+        with handle:
+            yield from blob_iter(handle, origin, stats, kind)
+
+
+def _local_files(path: Path, stats: SourceStats) -> Iterator[tuple[Path, str]]:
+    """The files to read with their origins; digest folders skipped (and counted) on the way."""
     if path.is_file():
-        yield from _file_events(path, path.name, stats, kind)
+        yield path, path.name
     elif path.is_dir():
         for file in _walk(path):
-            rel = file.relative_to(path).as_posix()
-            if "CloudTrail-Digest" in file.relative_to(path).parts:
-                stats.skip(rel, "CloudTrail digest file (hashes, no events)")
+            rel = file.relative_to(path)
+            if "CloudTrail-Digest" in rel.parts:
+                stats.skip(rel.as_posix(), "CloudTrail digest file (hashes, no events)")
                 continue
-            yield from _file_events(file, rel, stats, kind)
+            yield file, rel.as_posix()
     else:
         raise SourceError(f"{path}: no such file or folder")
 
@@ -69,15 +84,3 @@ def _walk(root: Path) -> list[Path]:
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     ]
     return sorted(files)
-
-
-def _file_events(
-    path: Path, origin: str, stats: SourceStats, kind: SourceKind | None
-) -> Iterator[Event]:
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        stats.problem(origin, f"unreadable file: {exc.strerror or exc}")
-        return
-    with handle:
-        yield from blob_events(handle, origin, stats, kind)
