@@ -1,8 +1,10 @@
 """Streaming engine: the rules' compiled closures, indexed by ``eventSource`` / ``eventName``.
 
-Each rule's detection is compiled once by the reference evaluator
+Each rule's detection is compiled once into a generated function
+(:func:`cloudwarden.detect.engines.dispatch.rule_code`) whose leaves test plain strings
+inline and hand every other shape to the reference evaluator's compiled leaf
 (:func:`cloudwarden.detect.rules.evaluate.compile_expr`), so the semantics are the
-evaluator's by construction; this module only decides *which* rules to run for an event.
+evaluator's; this module decides *which* rules to run for an event.
 
 **The index.** :func:`index_keys` walks a rule's expression and returns the
 ``(eventSource, eventName)`` constraints that *every* match of the rule satisfies, as a set
@@ -26,10 +28,13 @@ never evaluated on the fast path.
 (a list, a number, an object) is rare and takes the slow path: every rule is evaluated, so
 the outcome is exactly the reference evaluator's in all cases.
 
-**Guards.** A rule of the always bucket that requires a case-insensitive string equality on
-some other field (``userIdentity.type: Root``) is wrapped in a cheap pre-check of that one
-value (:func:`guard_of`); it only ever skips events the rule cannot match, and defers to the
-compiled predicate whenever the value is not a plain string or absent.
+**Guards.** Most rules of the always bucket require a case-insensitive string equality on
+one same field (``userIdentity.type: Root``; :func:`guard_of`). :meth:`StreamEngine.matches`
+reads that field once per event (:class:`~cloudwarden.detect.engines.dispatch.GuardDispatch`)
+and caches its candidates per ``(eventSource, eventName, value)``: the indexed rules, the
+other always-rules, and the guarded rules whose guard admits the value, each running only
+its remaining conjuncts. A missing value drops the guarded rules (a missing field fails an
+equality); any value that is not a plain string runs their full predicates.
 """
 
 from __future__ import annotations
@@ -39,19 +44,18 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from cloudwarden.detect.engines.fields import (
-    MISSING,
-    field_text,
-    plain_getter,
-    text_extractor,
+from cloudwarden.detect.engines.dispatch import (
+    Candidate,
+    Code,
+    GuardDispatch,
+    Runner,
+    _guards,
+    rule_code,
+    run_all,
 )
-from cloudwarden.detect.rules.evaluate import (
-    Predicate,
-    _value_tests,
-    compile_expr,
-)
-from cloudwarden.detect.rules.hatch import EventFields, resolve_hatch
-from cloudwarden.detect.rules.ir import And, Expr, Match, Not, Or, Rule
+from cloudwarden.detect.engines.fields import field_text, text_extractor
+from cloudwarden.detect.rules.evaluate import Predicate
+from cloudwarden.detect.rules.ir import And, Expr, Match, Or, Rule
 from cloudwarden.detect.sources.model import Event
 
 __all__ = [
@@ -74,6 +78,7 @@ IndexKey = tuple[str | None, str | None]
 
 _MAX_KEYS = 4096  # a restriction larger than this is not worth indexing (and bounds the walk)
 _CACHE_LIMIT = 100_000
+_COMPILE_AFTER = 1024  # events of one candidate set before it gets its generated function
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,191 +154,24 @@ def guard_of(expr: Expr) -> tuple[tuple[str, frozenset[str]], ...]:
     event's value is plainly a string (or absent) and not among the values, the rule cannot
     match; in every other case the rule's compiled predicate decides.
     """
-    return tuple(
-        (c.field, frozenset(str(v).lower() for v in c.values)) for c in _guard_matches(expr)
-    )
-
-
-def _guard_matches(expr: Expr) -> tuple[Match, ...]:
-    conjuncts = expr.args if isinstance(expr, And) else (expr,)
-    return tuple(
-        c
-        for c in conjuncts
-        if isinstance(c, Match)
-        and c.op == "equals"
-        and not c.all
-        and not c.cased
-        and c.values
-        and all(isinstance(v, str) for v in c.values)
-    )
-
-
-def _guarded(
-    pred: Predicate, guards: tuple[tuple[str, frozenset[str]], ...], rest: Predicate
-) -> Predicate:
-    """``pred`` behind its guards: an event whose guard fields are plain strings among the
-    values needs only ``rest`` (the other conjuncts: the guards' own conjuncts are then
-    true, as the evaluator's case-insensitive ``equals`` of a string is exactly that
-    membership); a missing field or another string fails; any other shape asks ``pred``."""
-    checks = tuple((plain_getter(field), wanted) for field, wanted in guards)
-    if len(checks) == 1:
-        ((get1, wanted1),) = checks
-
-        def guarded1(event: Mapping[str, Any]) -> bool:
-            v = get1(event)
-            if type(v) is str:
-                return v.lower() in wanted1 and rest(event)
-            return False if v is MISSING else pred(event)
-
-        return guarded1
-
-    def guarded(event: Mapping[str, Any]) -> bool:
-        plain = True
-        for get, wanted in checks:
-            v = get(event)
-            if type(v) is str:
-                if v.lower() not in wanted:
-                    return False
-            elif v is MISSING:
-                return False
-            else:
-                plain = False
-        return rest(event) if plain else pred(event)
-
-    return guarded
-
-
-def _rest(rule: Rule) -> Predicate:
-    """The rule's predicate without the conjuncts :func:`guard_of` takes as guards."""
-    expr = rule.detection
-    guards = {(m.field, m) for m in _guard_matches(expr)}
-    conjuncts = expr.args if isinstance(expr, And) else (expr,)
-    others = tuple(c for c in conjuncts if not (isinstance(c, Match) and (c.field, c) in guards))
-    if not others:
-        return _with_hatch(rule, lambda event: True)
-    return _with_hatch(rule, fast_compile(others[0] if len(others) == 1 else And(others)))
-
-
-_Candidates = tuple[tuple[Rule, Predicate], ...]
-_PLAIN_OPS = frozenset(
-    {"equals", "wildcard", "contains", "startswith", "endswith", "re", "cidr"}
-    | {"lt", "lte", "gt", "gte", "neq"}
-)
-
-
-def fast_compile(expr: Expr) -> Predicate:
-    """The evaluator's predicate, with a shortcut for the common case of a plain string.
-
-    A :class:`Match` leaf first reads its field with :func:`plain_getter`: a plain string
-    (every step a dict, no literal dotted key on the way) is tested directly with the
-    evaluator's own per-value tests; an absent or ``null`` field fails every positive test
-    (as in the evaluator, where ``null`` compares as nothing); anything else (lists,
-    numbers, objects, dotted keys) is left to the evaluator's compiled leaf. ``And`` /
-    ``Or`` / ``Not`` short-circuit in plain loops instead of generator expressions.
-    """
-    if isinstance(expr, And | Or):
-        parts = tuple(fast_compile(a) for a in expr.args)
-        if isinstance(expr, And):
-            return _all_of(parts)
-        return _any_of(parts)
-    if isinstance(expr, Not):
-        inner = fast_compile(expr.arg)
-        return lambda event: not inner(event)
-    if isinstance(expr, Match) and expr.op in ("null", "exists"):
-        return _fast_presence(expr)
-    if not isinstance(expr, Match) or expr.op not in _PLAIN_OPS:
-        return compile_expr(expr)
-    return _fast_leaf(expr)
-
-
-def _fast_presence(m: Match) -> Predicate:
-    slow = compile_expr(m)
-    get = plain_getter(m.field)
-    want = m.op == "exists" and bool(m.values[0] if m.values else True)
-
-    def presence(event: Mapping[str, Any]) -> bool:
-        v = get(event)
-        if type(v) is str:
-            return want
-        return (not want) if v is MISSING else slow(event)
-
-    return presence
-
-
-def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
-    if len(parts) == 2:
-        a, b = parts
-        return lambda event: a(event) and b(event)
-
-    def all_of(event: Mapping[str, Any]) -> bool:
-        for p in parts:  # noqa: SIM110 -- a plain loop: no generator per event
-            if not p(event):
-                return False
-        return True
-
-    return all_of
-
-
-def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
-    def any_of(event: Mapping[str, Any]) -> bool:
-        for p in parts:  # noqa: SIM110 -- a plain loop: no generator per event
-            if p(event):
-                return True
-        return False
-
-    return any_of
-
-
-def _fast_leaf(m: Match) -> Predicate:
-    slow = compile_expr(m)
-    get = plain_getter(m.field)
-    tests = tuple(_value_tests(m))
-    if not tests:
-        return slow
-    if len(tests) == 1:
-        (test,) = tests
-
-        def one(event: Mapping[str, Any]) -> bool:
-            v = get(event)
-            if type(v) is str:
-                return test(v)
-            return False if v is MISSING else slow(event)
-
-        return one
-
-    def several(event: Mapping[str, Any]) -> bool:
-        v = get(event)
-        if type(v) is str:
-            if m.all:
-                return all(t(v) for t in tests)
-            return any(t(v) for t in tests)
-        return False if v is MISSING else slow(event)
-
-    return several
-
-
-def _predicate(rule: Rule) -> Predicate:
-    """The rule's detection, AND-ed with its ``python:`` function when it has one."""
-    return _with_hatch(rule, fast_compile(rule.detection))
-
-
-def _with_hatch(rule: Rule, pred: Predicate) -> Predicate:
-    if not rule.python:
-        return pred
-    hatch = resolve_hatch(rule.python)
-
-    def with_hatch(record: Mapping[str, Any]) -> bool:
-        return pred(record) and bool(hatch(EventFields(record)))
-
-    return with_hatch
+    return tuple((c.field, frozenset(str(v).lower() for v in c.values)) for c in _guards(expr))
 
 
 class StreamEngine:
-    """Evaluates rules on events one at a time, running only the rules an event can match."""
+    """Evaluates rules on events one at a time, running only the rules an event can match.
+
+    ``compile_after``: how many events of one candidate set :meth:`matches` runs through the
+    per-rule predicates before compiling the set into one function (0: at once); either way
+    the answers are the same.
+    """
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self._compiled: _Candidates = tuple((r, _predicate(r)) for r in self.rules)
+        built = [rule_code(r, None, f"r{i}_") for i, r in enumerate(self.rules)]
+        full = tuple(pred for pred, _ in built)
+        self._compiled: tuple[tuple[Rule, Predicate], ...] = tuple(
+            zip(self.rules, full, strict=True)
+        )
         self.keys: tuple[frozenset[IndexKey] | None, ...] = tuple(
             index_keys(r.detection) for r in self.rules
         )
@@ -354,19 +192,15 @@ class StreamEngine:
                     self._by_name.setdefault(n, []).append(i)
                 else:  # (None, None) cannot arise from index_keys, but would mean "any"
                     self._always.append(i)
-        always = set(self._always)
-        self._compiled = tuple(
-            (
-                rule,
-                _guarded(pred, g, _rest(rule))
-                if i in always and (g := guard_of(rule.detection))
-                else pred,
-            )
-            for i, (rule, pred) in enumerate(self._compiled)
-        )
-        self._cache: dict[tuple[Any, Any], _Candidates] = {}
-        self._indexed_cache: dict[tuple[Any, Any], tuple[tuple[int, Predicate], ...]] = {}
-        self._all_indexed = tuple((i, pred) for i, (_, pred) in enumerate(self._compiled))
+        self._dispatch = GuardDispatch(self.rules, tuple(dict.fromkeys(self._always)), full)
+        self._read_guard = self._dispatch.read
+        self._cache: dict[tuple[Any, Any], tuple[tuple[Rule, Predicate], ...]] = {}
+        self._match_cache: dict[tuple[Any, Any, object], Runner] = {}
+        self._code: dict[Predicate, Code] = {**dict(built), **self._dispatch.code}
+        self._sets: dict[tuple[Candidate, ...], Runner] = {}
+        self._waiting: dict[tuple[Candidate, ...], tuple[Runner, list[Any]]] = {}
+        self.compile_after = _COMPILE_AFTER
+        self._all_indexed: tuple[Candidate, ...] = tuple(enumerate(full))
 
     @property
     def always(self) -> tuple[Rule, ...]:
@@ -410,19 +244,75 @@ class StreamEngine:
         """The indices (into :attr:`rules`) of the rules ``record`` matches, in rule order:
         :meth:`process` without building a hit object per match."""
         src, name = record.get(SOURCE_FIELD), record.get(NAME_FIELD)
-        key = (src, name)
+        # one read of the field most always-rules guard on; its plain value (or marker)
+        # joins the cache key, so the guards themselves are decided once per distinct key
+        key = (src, name, self._read_guard(record))
         try:
-            cands = self._indexed_cache[key]
-        except (KeyError, TypeError):
-            chosen = self._chosen(src, name)
-            if chosen is None:
-                cands = self._all_indexed
-            else:
-                cands = tuple((i, self._compiled[i][1]) for i in chosen)
-                if len(self._indexed_cache) >= _CACHE_LIMIT:
-                    self._indexed_cache.clear()
-                self._indexed_cache[key] = cands
-        return tuple([i for i, pred in cands if pred(record)])
+            run = self._match_cache[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable value (list, dict)
+            run = self._runner(key)
+        return run(record)
+
+    def _runner(self, key: tuple[Any, Any, object]) -> Runner:
+        """What :meth:`matches` runs for events with this key. A candidate set first runs
+        its predicates in a loop, counting events; once it has seen :attr:`compile_after`
+        of them it gets one generated function (:func:`run_all`, the same expressions)."""
+        cands = self._match_candidates(*key)
+        if cands is None:  # slow path: every rule's full predicate, not cached
+            every = self._all_indexed
+            return lambda record: tuple([i for i, pred in every if pred(record)])
+        if len(self._match_cache) >= _CACHE_LIMIT:
+            self._match_cache.clear()
+            self._waiting.clear()
+        run = self._sets.get(cands)
+        if run is None and self.compile_after <= 0:
+            run = self._compile(cands)
+        elif run is None:
+            # many keys share a candidate set (every event name no rule mentions, say):
+            # the events are counted per set, and its keys all switch when it compiles
+            if cands not in self._waiting:
+                self._waiting[cands] = (self._counting(cands), [])
+            run, keys = self._waiting[cands]
+            keys.append(key)
+        self._match_cache[key] = run
+        return run
+
+    def _counting(self, cands: tuple[Candidate, ...]) -> Runner:
+        uses = 0
+
+        def run(record: Mapping[str, Any]) -> tuple[int, ...]:
+            nonlocal uses
+            uses += 1
+            if uses == self.compile_after:  # worth the compile: replace this runner
+                compiled = self._compile(cands)
+                _, keys = self._waiting.pop(cands, (run, []))
+                for key in keys:
+                    if self._match_cache.get(key) is run:
+                        self._match_cache[key] = compiled
+            return tuple([i for i, pred in cands if pred(record)])
+
+        return run
+
+    def _compile(self, cands: tuple[Candidate, ...]) -> Runner:
+        run = self._sets.get(cands)
+        if run is None:
+            if len(self._sets) >= _CACHE_LIMIT:
+                self._sets.clear()
+            run = self._sets[cands] = run_all([(i, self._code[pred]) for i, pred in cands])
+        return run
+
+    def _match_candidates(self, src: Any, name: Any, guard: object) -> tuple[Candidate, ...] | None:
+        """The (index, predicate) pairs to run, in rule order: the indexed rules and the
+        always-rules with their full predicates, except that the dispatched always-rules
+        are those :meth:`GuardDispatch.select` picks for ``guard``, with its predicates;
+        ``None``: the slow path."""
+        chosen = self._chosen(src, name)
+        if chosen is None:
+            return None
+        dispatched = self._dispatch.indices
+        merged = dict((i, self._all_indexed[i][1]) for i in chosen if i not in dispatched)
+        merged.update(self._dispatch.select(guard))
+        return tuple(sorted(merged.items()))
 
     def process(self, record: Mapping[str, Any], event: Event | None = None) -> list[RuleHit]:
         """The rules ``record`` (a CloudTrail record, or any field mapping) matches, in rule order.
@@ -435,8 +325,8 @@ class StreamEngine:
         else:
             raw_id = record.get("eventID")
             event_id = None if raw_id is None else str(raw_id)
-        cands = self.candidates(record.get(SOURCE_FIELD), record.get(NAME_FIELD))
-        return [RuleHit(rule, event_id, event) for rule, pred in cands if pred(record)]
+        rules = self.rules
+        return [RuleHit(rules[i], event_id, event) for i in self.matches(record)]
 
     def run(self, events: Iterable[Event]) -> Iterator[RuleHit]:
         """Hits for a stream of events, as they arrive.
