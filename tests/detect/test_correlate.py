@@ -383,7 +383,7 @@ def test_an_empty_batch_changes_nothing() -> None:
 @given(st.integers(0, 10_000), st.lists(st.integers(1, 39), max_size=4))
 def test_batches_cut_anywhere_equal_one_run(seed: int, cuts: list[int]) -> None:
     """Groups that cannot meet a threshold within one batch skip the hit-by-hit walk and are
-    parked in their windows (Detector._live_hits); a later batch may complete them. Any cut
+    parked in their windows (windows.live_hits); a later batch may complete them. Any cut
     of the events into batches (state carried through JSON) raises what one run raises and
     leaves the same state, for count and distinct thresholds, with and without dedup."""
     rng = random.Random(seed)

@@ -25,36 +25,26 @@ event can reach (older than the newest event time seen minus their duration) are
 
 from __future__ import annotations
 
-from collections import deque
+import hashlib
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
-from cloudwarden.detect.alert import Alert, EventMeta, alert_id, severity_of
+from cloudwarden.detect.alert import Alert, EventMeta, severity_of
 from cloudwarden.detect.matching import EngineName, Hit, Matcher, correlation_fields
-from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, Threshold, carries_context
+from cloudwarden.detect.rules.ir import CONTEXT_FIELDS, Rule, carries_context
 from cloudwarden.detect.rules.sigma import SIGMAHQ_URL
 from cloudwarden.detect.sources import Event, SourceStats
+from cloudwarden.detect.windows import Candidate, Group, Window, prune, walk
 from cloudwarden.gcpause import collections_paused
 from cloudwarden.model import Severity
 
 __all__ = ["STATE_VERSION", "Detector"]
 
 STATE_VERSION = 1
-
-Group = tuple[str, ...]
-
-
-class _Window:
-    """The open hits of one threshold group, oldest first, and (for a ``distinct`` threshold)
-    how many of them hold each distinct non-empty value."""
-
-    __slots__ = ("distinct", "hits")
-
-    def __init__(self, distinct: bool) -> None:
-        self.hits: deque[Hit] = deque()
-        self.distinct: dict[str, int] | None = {} if distinct else None
 
 
 @dataclass
@@ -66,37 +56,20 @@ class _Raised:
     suppressed: int = 0
 
 
-class _Candidate:
-    """An alert about to be raised: its rule, the position of the event that raised it,
-    the hits it names and its threshold group."""
-
-    __slots__ = ("alert_id", "dedup_key", "group", "hits", "position", "rule", "suppressed")
-
-    def __init__(self, rule: int, position: int, hits: list[Hit], group: dict[str, str]) -> None:
-        self.rule = rule
-        self.position = position
-        self.hits = hits
-        self.group = group
-        self.suppressed = 0
-        #: set by dedup (for rules with one); "" until then
-        self.dedup_key = ""
-        self.alert_id = ""
-
-    @property
-    def time(self) -> datetime:
-        return self.hits[-1].meta.time
-
-
-#: an alert's fields from the rule alone (see Detector._rule_static)
+#: an alert's fields from the rule alone (see Detector._rule_static), whether its alerts
+#: carry context, and a BLAKE2b state that has hashed the rule id and its newline (see
+#: Detector._alert_id)
 _Static = tuple[
     tuple[str, str, Severity, tuple[str, ...], tuple[str, ...]],
     tuple[str, str, str, str, str],
     tuple[str, str, str],
+    bool,
+    Any,
 ]
 
-
-def _time_key(h: Hit) -> tuple[datetime, str, int]:
-    return (h.meta.time, h.key, h.position)
+#: the order alerts are returned in; both hits and candidates have these two attributes
+_position_rule = attrgetter("position", "rule")
+_event_time = attrgetter("meta.time")
 
 
 class Detector:
@@ -116,9 +89,13 @@ class Detector:
         self._matcher = Matcher(self.rules, engine)
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self._fields = tuple(correlation_fields(r) for r in self.rules)
-        self._threshold_rules = tuple(i for i, r in enumerate(self.rules) if r.threshold)
-        self._static: dict[int, _Static] = {}
-        self._windows: dict[int, dict[Group, _Window]] = {}
+        #: the rules whose hits go through thresholds or dedup; every hit of the others
+        #: is an alert of its own
+        self._correlated = tuple(
+            i for i, r in enumerate(self.rules) if r.threshold is not None or r.dedup is not None
+        )
+        self._static: list[_Static | None] = [None] * len(self.rules)
+        self._windows: dict[int, dict[Group, Window]] = {}
         self._raised: dict[int, dict[str, _Raised]] = {}
         self._clock: datetime | None = None
         if state:
@@ -154,128 +131,66 @@ class Detector:
             return self._correlate(self._matcher.file_hits(paths, stats, progress, con))
 
     def _correlate(self, hits: list[Hit]) -> list[Alert]:
-        candidates: list[_Candidate] = []
-        by_rule: dict[int, list[Hit]] = {i: [] for i in self._threshold_rules}
-        get, single = by_rule.get, candidates.append
+        # Route each hit to its rule's list with one call: a hit of a rule without threshold
+        # or dedup (most alerts are such hits) is an alert as it stands and skips the
+        # candidate stage.
+        plain: list[Hit] = []
+        routed: dict[int, list[Hit]] = {}
+        route = [plain.append] * len(self.rules)
+        for i in self._correlated:
+            rule_hits = routed[i] = []
+            route[i] = rule_hits.append
         for h in hits:
-            rule_hits = get(h[0])
-            if rule_hits is None:
-                single(_Candidate(h[0], h[1], [h], {}))
-            else:
-                rule_hits.append(h)
+            route[h[0]](h)
         if hits:
-            newest = max(h.meta.time for h in hits)
+            newest = max(map(_event_time, hits))
             if self._clock is None or newest > self._clock:
                 self._clock = newest
-        for i, rule_hits in by_rule.items():
+        candidates: list[Candidate] = []
+        for i, rule_hits in routed.items():
             if not rule_hits:
                 continue
-            candidates.extend(self._thresholds(i, rule_hits))
+            threshold = self.rules[i].threshold
+            if threshold is None:
+                candidates.extend([Candidate(i, h.position, [h], {}) for h in rule_hits])
+            else:
+                assert self._clock is not None
+                windows = self._windows.setdefault(i, {})
+                candidates.extend(walk(i, threshold, windows, rule_hits, self._clock))
         raised = self._dedup(candidates)
-        raised.sort(key=lambda c: (c.position, c.rule))
         self._prune()
-        return [self._alert(c) for c in raised]
+        return self._alerts(plain, raised)
 
-    # ---- thresholds --------------------------------------------------------------------
-
-    def _thresholds(self, i: int, hits: list[Hit]) -> Iterable[_Candidate]:
-        threshold = self.rules[i].threshold
-        assert threshold is not None
-        within = timedelta(seconds=threshold.within)
-        windows = self._windows.setdefault(i, {})
-        by, distinct = threshold.by, threshold.distinct
-        # ``n > count`` or ``n >= count`` (Threshold.met), for whole numbers: ``n >= need``
-        need = threshold.count + 1 if threshold.op == ">" else threshold.count
-        one = by[0] if len(by) == 1 else None
-        live = self._live_hits(windows, hits, threshold, need)
-        live.sort(key=_time_key)
-        for h in live:
-            values, time = h.values, h.meta.time
-            if one is not None:
-                group: Group = (values.get(one, ""),)
-            else:
-                group = tuple([values.get(f, "") for f in by])
-            window = windows.get(group)
-            if window is None:
-                window = windows[group] = _Window(distinct is not None)
-            elif window.hits and window.hits[0].meta.time <= time - within:
-                _expire(window, time - within, distinct)
-            window.hits.append(h)
-            counts = window.distinct
-            if counts is not None:
-                value = values.get(distinct or "", "")
-                if value:
-                    counts[value] = counts.get(value, 0) + 1
-                n = len(counts)
-            else:
-                n = len(window.hits)
-            if n >= need:
-                named = dict(zip(by, group, strict=True))
-                yield _Candidate(i, h.position, list(window.hits), named)
-                windows[group] = _Window(distinct is not None)
-
-    def _live_hits(
-        self, windows: dict[Group, _Window], hits: list[Hit], threshold: Threshold, need: int
-    ) -> list[Hit]:
-        """The hits of the groups that could meet the threshold in this batch; the others
-        go straight to their window's final state.
-
-        A group whose hits in this batch and in its open window number fewer than ``need``
-        (for ``distinct``: hold fewer distinct values) cannot meet the threshold in any
-        window of this batch. Walking its hits one by one would raise nothing and leave
-        its window holding its hits newer than the clock minus ``within`` -- which is what
-        is kept for it here, directly. Broad threshold rules (activity in many regions, a
-        burst of List/Describe calls) put most hits in such groups.
-        """
-        by, distinct = threshold.by, threshold.distinct
-        one = by[0] if len(by) == 1 else None
-        groups: dict[Group, list[Hit]] = {}
-        for h in hits:
-            values = h.values
-            group: Group = (
-                (values.get(one, ""),) if one is not None else tuple([values.get(f, "") for f in by])
-            )
-            bucket = groups.get(group)
-            if bucket is None:
-                groups[group] = [h]
-            else:
-                bucket.append(h)
-        assert self._clock is not None
-        horizon = self._clock - timedelta(seconds=threshold.within)
-        live: list[Hit] = []
-        for group, bucket in groups.items():
-            window = windows.get(group)
-            if _reachable(bucket, window, distinct, need):
-                live.extend(bucket)
-                continue
-            recent = [h for h in bucket if h.meta.time > horizon]
-            if not recent:
-                continue
-            recent.sort(key=_time_key)
-            if window is None:
-                window = windows[group] = _Window(distinct is not None)
-            window.hits.extend(recent)
-            counts = window.distinct
-            if counts is not None:
-                for h in recent:
-                    if value := h.values.get(distinct or "", ""):
-                        counts[value] = counts.get(value, 0) + 1
-        return live
+    def _alerts(self, plain: list[Hit], raised: list[Candidate]) -> list[Alert]:
+        """The alerts of the plain hits and of the raised candidates, by event position and
+        then rule: the plain hits come that way from the matcher (sorting them again costs
+        little when they do), the candidates are few and go in by bisection."""
+        plain.sort(key=_position_rule)
+        raised.sort(key=_position_rule)
+        alerts: list[Alert] = []
+        done = 0
+        for c in raised:
+            at = bisect_left(plain, (c.position, c.rule), lo=done, key=_position_rule)
+            if at > done:
+                alerts.extend(self._plain_alerts(plain[done:at]))
+                done = at
+            alerts.append(self._alert(c))
+        alerts.extend(self._plain_alerts(plain[done:] if done else plain))
+        return alerts
 
     # ---- dedup -------------------------------------------------------------------------
 
-    def _dedup(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _dedup(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates still raised after suppression: those of rules without dedup, and
         the others in the time order of the event that raised them, as the docstring says."""
-        out: list[_Candidate] = []
-        keyed: list[_Candidate] = []
+        out: list[Candidate] = []
+        keyed: list[Candidate] = []
         for c in candidates:
             (keyed if self.rules[c.rule].dedup is not None else out).append(c)
         keyed.sort(key=lambda c: (c.time, c.hits[0].key, c.rule, c.position))
-        latest: dict[tuple[int, str], _Candidate] = {}
+        latest: dict[tuple[int, str], Candidate] = {}
         for c in keyed:
-            rule = self.rules[c.rule]
-            dedup = rule.dedup
+            dedup = self.rules[c.rule].dedup
             assert dedup is not None
             key = c.dedup_key = _dedup_key(dedup.by, c.hits[0])
             memory = self._raised.setdefault(c.rule, {})
@@ -285,7 +200,7 @@ class Detector:
                 if (earlier := latest.get((c.rule, key))) is not None:
                     earlier.suppressed += 1
                 continue
-            c.alert_id = alert_id(rule.id, _keys(c))
+            c.alert_id = self._alert_id(c.rule, _keys(c))
             memory[key] = _Raised(c.time, c.alert_id)
             latest[(c.rule, key)] = c
             out.append(c)
@@ -297,11 +212,7 @@ class Detector:
         for i, windows in self._windows.items():
             threshold = self.rules[i].threshold
             assert threshold is not None
-            horizon = self._clock - timedelta(seconds=threshold.within)
-            for group in list(windows):
-                _expire(windows[group], horizon, threshold.distinct)
-                if not windows[group].hits:
-                    del windows[group]
+            prune(windows, self._clock - timedelta(seconds=threshold.within), threshold.distinct)
         for i, memory in self._raised.items():
             dedup = self.rules[i].dedup
             assert dedup is not None
@@ -314,8 +225,9 @@ class Detector:
     def _rule_static(self, i: int) -> _Static:
         """The alert fields that come from the rule alone, built once per rule: the first
         five and the last five of :class:`Alert`'s ``rule_origin`` .. ``rule_set_url``, and
-        ``runbook``, ``playbook``, ``description``."""
-        static = self._static.get(i)
+        ``runbook``, ``playbook``, ``description``; then whether its alerts carry context,
+        and the hash state of its alert ids."""
+        static = self._static[i]
         if static is None:
             rule = self.rules[i]
             static = self._static[i] = (
@@ -328,33 +240,77 @@ class Detector:
                     SIGMAHQ_URL if rule.source == "sigma" else "",
                 ),
                 (rule.runbook, rule.playbook, rule.description),
+                carries_context(rule),
+                hashlib.blake2b(f"{rule.id}\n".encode(), digest_size=16),
             )
         return static
 
-    def _alert(self, c: _Candidate) -> Alert:
-        rule = self.rules[c.rule]
-        head, origin, texts = self._rule_static(c.rule)
-        first = c.hits[0].meta
+    def _alert_id(self, i: int, keys: Sequence[str]) -> str:
+        """:func:`cloudwarden.detect.alert.alert_id` of rule ``i``: the hash of the rule id and
+        its newline is taken once per rule and copied, a third of the cost of a new hash."""
+        h = self._rule_static(i)[4].copy()
+        h.update("\n".join(keys).encode())
+        return str(h.hexdigest())
+
+    def _plain_alerts(self, hits: list[Hit]) -> list[Alert]:
+        """The alerts of hits of rules without threshold or dedup, one per hit: :meth:`_alert`
+        for a candidate of one hit, without building the candidate."""
+        alerts: list[Alert] = []
+        append = alerts.append
+        static = self._static
+        for i, _, key, m, values in hits:
+            s = static[i] or self._rule_static(i)
+            h = s[4].copy()
+            h.update(key.encode())
+            context = {f: v for f in CONTEXT_FIELDS if (v := values.get(f, ""))} if s[3] else {}
+            t = m.time
+            # positional, in Alert's field order: keyword arguments cost a third more per alert
+            append(
+                Alert(
+                    *s[0],
+                    key,
+                    m.kind,
+                    t,
+                    m.account,
+                    m.region,
+                    *s[1],
+                    h.hexdigest(),
+                    (key,),
+                    t,
+                    t,
+                    1,
+                    {},
+                    "",
+                    0,
+                    *s[2],
+                    context,
+                )
+            )
+        return alerts
+
+    def _alert(self, c: Candidate) -> Alert:
+        head, origin, texts, context, _ = self._rule_static(c.rule)
+        first = c.hits[0]
+        meta = first.meta
         keys = _keys(c)
-        # positional, in Alert's field order: keyword arguments cost a third more per alert
         return Alert(
             *head,
             keys[0],
-            first.kind,
-            first.time,
-            first.account,
-            first.region,
+            meta.kind,
+            meta.time,
+            meta.account,
+            meta.region,
             *origin,
-            c.alert_id or alert_id(rule.id, keys),
+            c.alert_id or self._alert_id(c.rule, keys),
             keys,
-            first.time,
+            meta.time,
             c.time,
             len(c.hits),
             c.group,
             c.dedup_key,
             c.suppressed,
             *texts,
-            _context(rule, c.hits[0]),
+            _context(first) if context else {},
         )
 
     # ---- state -------------------------------------------------------------------------
@@ -395,7 +351,7 @@ class Detector:
             if i is None or threshold is None:
                 continue  # the rule is gone or lost its threshold: its windows mean nothing
             for g in groups:
-                window = _Window(threshold.distinct is not None)
+                window = Window(threshold.distinct is not None)
                 for h in g["hits"]:
                     hit = _hit_from(i, h)
                     window.hits.append(hit)
@@ -413,41 +369,11 @@ class Detector:
             }
 
 
-def _reachable(bucket: list[Hit], window: _Window | None, distinct: str | None, need: int) -> bool:
-    """Whether ``need`` hits (or distinct values) can be in one window of this group."""
-    carried = window.hits if window is not None else ()
-    if len(bucket) + len(carried) < need:
-        return False
-    if distinct is None:
-        return True
-    values = {v for h in bucket if (v := h.values.get(distinct, ""))}
-    if window is not None and window.distinct:
-        values.update(window.distinct)
-    return len(values) >= need
-
-
-def _expire(window: _Window, horizon: datetime, distinct: str | None) -> None:
-    """Drop the hits at or before ``horizon`` (the window keeps ``time > t - within``)."""
-    hits, counts = window.hits, window.distinct
-    while hits and hits[0].meta.time <= horizon:
-        old = hits.popleft()
-        if counts is not None:
-            value = old.values.get(distinct or "", "")
-            if value:
-                left = counts[value] - 1
-                if left:
-                    counts[value] = left
-                else:
-                    del counts[value]
-
-
-def _keys(c: _Candidate) -> tuple[str, ...]:
+def _keys(c: Candidate) -> tuple[str, ...]:
     return tuple(h.key for h in c.hits)
 
 
-def _context(rule: Rule, hit: Hit) -> dict[str, str]:
-    if not carries_context(rule):
-        return {}
+def _context(hit: Hit) -> dict[str, str]:
     values = hit.values
     return {f: v for f in CONTEXT_FIELDS if (v := values.get(f, ""))}
 

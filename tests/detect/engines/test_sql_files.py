@@ -20,6 +20,7 @@ from cloudwarden.detect.corpus import generate_records, write_cloudtrail
 from cloudwarden.detect.engines.sql import SqlEngine
 from cloudwarden.detect.engines.sql_files import SqlFileScan
 from cloudwarden.detect.engines.stream import StreamEngine
+from cloudwarden.detect.matching import Matcher
 from cloudwarden.detect.rules import And, Match, Not, Or, Rule, builtin_sigma_rules
 from cloudwarden.detect.sources import SourceStats, read_events
 
@@ -182,7 +183,6 @@ def test_grouping_texts_only_for_the_rules_reading_them(tmp_path: Path) -> None:
     """A record carries a field's text only when one of its matching rules groups on it:
     rule ids are found in the record's ids between separators, so ``r`` is not read as
     part of ``r-bucket``; the account falls back to ``userIdentity.accountId``."""
-    from cloudwarden.detect.engines.sql_files import FileRecord
     from cloudwarden.detect.rules.ir import Dedup
 
     def rule(rid: str, name: str, by: tuple[str, ...] = ()) -> Rule:
@@ -202,11 +202,19 @@ def test_grouping_texts_only_for_the_rules_reading_them(tmp_path: Path) -> None:
     recs = [{**rec, "eventID": "e1", "eventName": "GetObject"}]
     recs.append({**rec, "eventID": "e2", "eventName": "PutObject"})
     (tmp_path / "t.json").write_text(json.dumps({"Records": recs}))
-    scan = SqlFileScan(rules, values=("requestParameters.bucketName", "requestParameters.key"))
-    got = [r for r in scan.iter_records([tmp_path], SourceStats()) if isinstance(r, FileRecord)]
-    assert [(r.rule_ids, r.event_id, r.account, r.values) for r in got] == [
-        (["r", "r-other"], "e1", "123", ["", ""]),
-        (["r-bucket"], "e2", "123", ["b", ""]),
+    matcher = Matcher(rules, "batch")
+    assert matcher.reads_files
+    got = matcher.file_hits([str(tmp_path)], SourceStats())
+    ids = [r.id for r in rules]
+    assert [(ids[h.rule], h.key, h.meta.account, dict(h.values)) for h in got] == [
+        ("r", "e1", "123", {"requestParameters.bucketName": "", "requestParameters.key": ""}),
+        ("r-other", "e1", "123", {"requestParameters.bucketName": "", "requestParameters.key": ""}),
+        (
+            "r-bucket",
+            "e2",
+            "123",
+            {"requestParameters.bucketName": "b", "requestParameters.key": ""},
+        ),
     ]
 
 
@@ -248,7 +256,6 @@ def test_grouping_texts_that_could_differ_travel_as_json(tmp_path: Path) -> None
     """Where some grouping text of a part is odd (an object, a separator) or the part holds a
     list, every text read from that part travels as the part's JSON, from which the caller
     computes it; read that way, each text is :func:`field_text` of the record."""
-    from cloudwarden.detect.engines.sql_files import FileRecord
     from cloudwarden.detect.engines.stream import field_text
     from cloudwarden.detect.rules.ir import Dedup
 
@@ -270,14 +277,11 @@ def test_grouping_texts_that_could_differ_travel_as_json(tmp_path: Path) -> None
             rec["requestParameters"] = p
         recs.append(rec)
     (tmp_path / "t.json").write_text(json.dumps({"Records": recs}))
-    scan = SqlFileScan([rule], values=names)
-    got = [r for r in scan.iter_records([tmp_path], SourceStats()) if isinstance(r, FileRecord)]
-    assert [r.event_id for r in got] == [r["eventID"] for r in recs]
-    for rec, r in zip(recs, got, strict=True):
-        texts = [
-            field_text({n.split(".")[0]: orjson.loads(t[1:])}, n) if t[:1] == "\x02" else t
-            for n, t in zip(names, r.values, strict=True)
-        ]
-        assert texts == [field_text(rec, n) for n in names]
-        assert r.has_json == any(t[:1] == "\x02" for t in r.values)
-    assert got[0].values == ["b", "k", "a"]
+    matcher = Matcher([rule], "batch")
+    assert matcher.reads_files
+    got = matcher.file_hits([str(tmp_path)], SourceStats())
+    assert [h.key for h in got] == [r["eventID"] for r in recs]
+    for rec, h in zip(recs, got, strict=True):
+        assert [h.values[n] for n in names] == [field_text(rec, n) for n in names]
+    assert [got[0].values[n] for n in names] == ["b", "k", "a"]
+    assert got[4].values["requestParameters.key"] == "\x02k"  # the text itself, not JSON

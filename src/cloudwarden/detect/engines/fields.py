@@ -52,15 +52,26 @@ def field_text(record: Mapping[str, Any], name: str) -> str:
 def text_extractor(names: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[str, str]]:
     """A function giving ``{name: field_text(record, name)}`` for each of ``names``.
 
-    The common shapes are read directly: a top-level string, and ``head.tail`` where
-    ``head`` is an object (read once for all its tails) and no literal ``"head.tail"`` key
-    sits beside it; a missing or ``null`` value is ``""``. Anything else -- lists, numbers,
-    objects, literal dotted keys, deeper paths that are not plain -- is
-    :func:`field_text`'s to answer.
+    The function is generated as straight-line code for its names: a matched event carries
+    about fifteen grouping texts (the context fields of playbook rules), and a loop over
+    them spent more on its own steps than on the reads. The common shapes are read
+    directly: a top-level string, and ``head.tail`` where ``head`` is an object, ``null`` or
+    absent; deeper paths through :func:`plain_getter`; a missing or ``null`` value is
+    ``""``. A record with a literal dotted key among the ``head.tail`` names (the evaluator
+    reads it first) goes to :func:`field_text` whole, and so does any value that is not a
+    plain string -- lists, numbers, objects.
     """
+    # the set of names decides the function (its dict's order does not matter to anyone):
+    # rule combinations are many more than the sets of names they read, and each
+    # generated function costs a millisecond or so to compile
+    return _extractor(tuple(sorted(set(names))))
+
+
+@lru_cache(maxsize=1024)
+def _extractor(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], dict[str, str]]:
     tops: list[str] = []
     pairs: dict[str, list[tuple[str, str]]] = {}
-    deeper: list[tuple[str, Callable[[Mapping[str, Any]], object]]] = []
+    deeper: list[str] = []
     for name in names:
         parts = name.split(".")
         if len(parts) == 1:
@@ -68,33 +79,40 @@ def text_extractor(names: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[s
         elif len(parts) == 2:
             pairs.setdefault(parts[0], []).append((name, parts[1]))
         else:
-            deeper.append((name, plain_getter(name)))
-    heads = tuple((head, tuple(items)) for head, items in pairs.items())
-
-    def extract(record: Mapping[str, Any]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for name in tops:
-            v = record.get(name)
-            out[name] = v if type(v) is str else "" if v is None else field_text(record, name)
-        for head, items in heads:
-            obj = record.get(head, MISSING)
-            if type(obj) is dict:
-                for name, tail in items:
-                    v = obj.get(tail)
-                    if type(v) is str and name not in record:
-                        out[name] = v
-                    elif v is None and name not in record:
-                        out[name] = ""
-                    else:
-                        out[name] = field_text(record, name)
-            else:
-                for name, _ in items:
-                    out[name] = field_text(record, name)
-        for name, get in deeper:
-            v = get(record)
-            out[name] = v if type(v) is str else "" if v is MISSING else field_text(record, name)
-        return out
-
+            deeper.append(name)
+    env: dict[str, Any] = {"field_text": field_text, "MISSING": MISSING, "NAMES": names}
+    lines = ["def extract(r):"]
+    dotted = [name for items in pairs.values() for name, _ in items]
+    if dotted:
+        lines.append("    if " + " or ".join(f"{d!r} in r" for d in dotted) + ":")
+        lines.append("        return {n: field_text(r, n) for n in NAMES}")
+    var: dict[str, str] = {}
+    for name in tops:
+        var[name] = v = f"v{len(var)}"
+        lines.append(f"    {v} = r.get({name!r})")
+    for head, items in pairs.items():
+        got = []
+        lines += [f"    o = r.get({head!r})", "    if type(o) is dict:"]
+        for name, tail in items:
+            var[name] = v = f"v{len(var)}"
+            got.append(v)
+            lines.append(f"        {v} = o.get({tail!r})")
+        # nothing is reached under an absent or null head; anything else is field_text's
+        lines += ["    elif o is None:", f"        {' = '.join(got)} = None", "    else:"]
+        lines.append(f"        {' = '.join(got)} = UNKNOWN")
+    for k, name in enumerate(deeper):
+        env[f"get{k}"] = plain_getter(name)
+        var[name] = v = f"v{len(var)}"
+        lines.append(f"    {v} = get{k}(r)")
+    env["UNKNOWN"] = UNKNOWN
+    texts = [
+        f"{name!r}: {v} if type({v}) is str else '' if {v} is None or {v} is MISSING"
+        f" else field_text(r, {name!r})"
+        for name, v in ((name, var[name]) for name in names)
+    ]
+    lines.append("    return {" + ", ".join(texts) + "}")
+    exec(compile("\n".join(lines) + "\n", "<text extractor>", "exec"), env)  # our own source
+    extract: Callable[[Mapping[str, Any]], dict[str, str]] = env["extract"]
     return extract
 
 
@@ -110,26 +128,37 @@ def plain_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
         return _top_getter(field)
     if n == 2:
         return _pair_getter(field, parts[0], parts[1])
-    # at level i the evaluator tries the literal dotted keys parts[i:j] (j > i + 1) first
-    steps = tuple(
-        (parts[i], tuple(".".join(parts[i:j]) for j in range(n, i + 1, -1))) for i in range(n)
-    )
+    return _deep_getter(field)
 
-    def get(event: Mapping[str, Any]) -> object:
-        obj: Any = event
-        for key, dotted in steps:
-            if type(obj) is not dict:
-                return UNKNOWN
-            for d in dotted:
-                if d in obj:
-                    return UNKNOWN
-            obj = obj.get(key, MISSING)
-            if obj is MISSING:
-                return MISSING
-        if obj is None:
-            return MISSING
-        return obj if type(obj) is str else UNKNOWN
 
+@lru_cache(maxsize=1024)
+def _deep_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
+    """:func:`plain_getter` of a path of three or more steps, as straight-line code: at each
+    level the literal dotted keys made of the remaining steps (longest first, as the
+    evaluator tries them) make the read ``UNKNOWN``, as does anything but a dict on the
+    way; a missing step is ``MISSING``."""
+    parts = field.split(".")
+    lines = ["def get(o):"]
+    for i, key in enumerate(parts[:-1]):
+        tests = " or ".join(f"{'.'.join(parts[i:j])!r} in o" for j in range(len(parts), i + 1, -1))
+        lines += [
+            f"    if type(o) is not dict or {tests}:",
+            "        return UNKNOWN",
+            f"    o = o.get({key!r}, MISSING)",
+            "    if o is MISSING:",
+            "        return MISSING",
+        ]
+    lines += [
+        "    if type(o) is not dict:",
+        "        return UNKNOWN",
+        f"    o = o.get({parts[-1]!r})",
+        "    if type(o) is str:",
+        "        return o",
+        "    return MISSING if o is None else UNKNOWN",
+    ]
+    env: dict[str, Any] = {"MISSING": MISSING, "UNKNOWN": UNKNOWN}
+    exec(compile("\n".join(lines) + "\n", f"<getter {field}>", "exec"), env)  # our own source
+    get: Callable[[Mapping[str, Any]], object] = env["get"]
     return get
 
 

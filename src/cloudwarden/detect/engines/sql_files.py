@@ -33,8 +33,8 @@ typed projection could hide a difference (each test is conservative, never the r
   :class:`~cloudwarden.detect.engines.sql_layout.FileCompiler`).
 
 **Grouping values.** Given ``values`` (the fields thresholds and dedup group on), each
-matched record also carries their texts, extracted only when one of its rules reads them;
-a text the SQL could render differently from the evaluator (a list on the way, an object)
+matched record also carries their texts (all of them: the reader blanks those none of its
+rules reads, :meth:`SqlFileScan.rule_ids`); a text the SQL could render differently from the evaluator (a list on the way, an object)
 travels as the JSON of the field's top-level part, and the caller computes it in Python.
 The texts of a part are extracted with one JSON parse per record (``x_<part>``); the part's
 JSON (``v_<part>``) is carried past the rule scan only for the rare records where some text
@@ -43,7 +43,7 @@ read from it could differ, so the materialised scan holds no JSON text per recor
 **Cost.** Rule conjunctions test typed columns first and JSON or regex terms only in
 ``CASE`` branches (see :meth:`~cloudwarden.detect.engines.sql_layout.FileCompiler.expr`);
 the ``scan`` CTE stays ``MATERIALIZED``: inlined, DuckDB substitutes the fused rule
-expression into every use of ``ids`` (some fifty times slower, measured).
+expressions into every use of the ids (some fifty times slower, measured).
 
 Lists inside JSON parts are regular: a rule path crossing them is compiled to the union of
 the JSON paths with and without ``[*]`` at each step, evaluated only for records whose part
@@ -63,7 +63,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from cloudwarden.detect.engines.file_kinds import cloudtrail_files
 from cloudwarden.detect.engines.sql import DUCKDB, Dialect, UnsupportedForSql, _col, _q
@@ -74,70 +74,52 @@ from cloudwarden.detect.engines.sql_layout import (
     json_col,
     list_flag,
     plan_for,
-    re2_escape,
     record_type,
     rule_fields,
     value_doc_col,
+)
+from cloudwarden.detect.engines.sql_packed import (
+    HIT_CHAR,
+    ID_CHAR,
+    PACKED_TAIL,
+    SEP_CHAR,
+    FileHit,
+    PythonFile,
+    chunks,
+    collect,
 )
 from cloudwarden.detect.engines.stream import StreamEngine, index_keys
 from cloudwarden.detect.rules.ir import Rule, correlation_fields
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.model import SourceStats
 
-__all__ = ["PROMOTED", "FileHit", "FileRecord", "PythonFile", "SqlFileScan", "cloudtrail_files"]
+__all__ = [
+    "PACKED_TAIL",
+    "PROMOTED",
+    "FileHit",
+    "PythonFile",
+    "SqlFileScan",
+    "cloudtrail_files",
+]
 
 _TIME_LIKE = '"____-__-__T__:__:__Z"'
+#: the SQL of the separators (see :mod:`~cloudwarden.detect.engines.sql_packed`)
+_SEP, _HIT_SEP, _ID_SEP = "chr(31)", "chr(30)", "chr(29)"
 _MAX_OBJECT = 1 << 30
-#: separators of the packed hits (ASCII unit and record separators: not in ids or event ids)
-_SEP_CHAR, _HIT_CHAR = "\x1f", "\x1e"
-_SEP, _HIT_SEP = "chr(31)", "chr(30)"
-_CHUNK_FILES = 64
+#: a record's ids from the columns of :meth:`SqlFileScan.fused` (``''``: no rule matched)
+_COMBINE = (
+    "CASE WHEN ids_a = '' THEN coalesce(ids_b, '') WHEN coalesce(ids_b, '') = '' THEN ids_a "
+    f"ELSE ids_a || {_ID_SEP} || ids_b END"
+)
+#: a query reads files until their size on disk reaches _CHUNK_BYTES or their count
+#: _CHUNK_FILES: DuckDB spends some 0.17 s planning the fused query, whatever the files
+#: (measured: 64 files of 1,000 records a query made planning a sixth of the scan; 128 a
+#: query, ~13 MB, took 10% less in all), and a chunk's matched records wait in memory
+_CHUNK_BYTES = 16 << 20
+_CHUNK_FILES = 1024
 #: parts whose rule paths are read from one extraction per record: ``userIdentity``, read by
 #: rules that run on every record (``requestParameters`` too measured no faster)
 _RULE_EXTRACT = ("userIdentity",)
-
-
-class FileHit(NamedTuple):
-    """One rule matching one record of a file: enough for an alert without the record.
-
-    A named tuple rather than a dataclass: a scan returns millions of them (threshold rules
-    match most events), and a tuple is built several times faster.
-    """
-
-    rule_id: str
-    event_id: str
-    origin: str
-    event_time: str
-    account: str
-    region: str
-
-
-class FileRecord(NamedTuple):
-    """One regular record that some rule matched, as the scan returns it.
-
-    ``rule_ids`` in rule order; ``row`` orders the records of one file (the record's
-    place in the document, or the line's row); ``values`` are the texts of the scan's
-    :attr:`SqlFileScan.value_fields` (see :meth:`FileCompiler.value_text`: a text starting
-    with ``chr(2)`` is the JSON of the field's top-level part, to be read by the caller).
-    """
-
-    rule_ids: list[str]
-    row: int
-    event_id: str
-    event_time: str
-    account: str
-    region: str
-    values: list[str]
-    #: some text of ``values`` is JSON to read (it starts with ``chr(2)``)
-    has_json: bool
-
-
-class PythonFile(NamedTuple):
-    """A file the scan leaves to Python (not CloudTrail JSON, unreadable by DuckDB, or
-    holding an irregular record), at its place in the file order."""
-
-    path: str
-    origin: str
 
 
 class SqlFileScan:
@@ -156,7 +138,7 @@ class SqlFileScan:
         found: dict[str, None] = dict.fromkeys(values)
         comp = FileCompiler(dialect, _RULE_EXTRACT)
         for rule in self.rules:
-            if _SEP_CHAR in rule.id or _HIT_CHAR in rule.id:
+            if SEP_CHAR in rule.id or HIT_CHAR in rule.id or ID_CHAR in rule.id:
                 self.unsupported[rule.id] = "rule id holds an ASCII separator"
                 continue
             try:
@@ -171,11 +153,10 @@ class SqlFileScan:
                 self.routed[rule.id] = pred
             else:
                 self.predicates[rule.id] = pred
-        #: the fields whose texts every :class:`FileRecord` carries, in this order (``''``
+        #: the fields whose texts every matched record carries, in this order (``''``
         #: where no rule of the record reads the field)
         self.value_fields = tuple(values)
         self._value_sql = [comp.value_text(v) for v in self.value_fields]
-        self._value_need = [self._needed_by(v) for v in self.value_fields]
         self.plan = plan_for(found)
         self.colon_fields = tuple(comp.colon_fields)
         #: the alert's account falls back to ``userIdentity.accountId``: extracted with the
@@ -189,6 +170,13 @@ class SqlFileScan:
             f"{comp.value_doc(head)} AS {value_doc_col(head)}" for head in comp.value_odd
         ]
         self._order = {rid: i for i, rid in enumerate(self.predicates)}
+        self._ids_cache: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        #: per rule, the places in :attr:`value_fields` of the texts it groups on
+        self._reads = {
+            r.id: {k for k, v in enumerate(self.value_fields) if v in correlation_fields(r)}
+            for r in self.rules
+            if r.id in self.predicates
+        }
         self._by_source: dict[str, list[str]] = {}
         self._always: list[str] = []
         for rule in self.rules:
@@ -208,42 +196,32 @@ class SqlFileScan:
         #: of other kinds, or not JSON, also go through the reader, and are not listed)
         self.fallback_files: dict[str, str] = {}
 
-    def _needed_by(self, name: str) -> str:
-        """SQL: some rule among the record's ``ids`` groups on ``name``, so the text is
-        extracted only then: one RE2 search of ``ids`` for any of those rule ids between
-        separators (the ids hold no separator), rather than one substring test per rule."""
-        readers = [
-            r.id for r in self.rules if r.id in self.predicates and name in correlation_fields(r)
-        ]
-        if not readers:
-            return "false"
-        either = "|".join(re2_escape(rid) for rid in readers)
-        return self.dialect.regex("ids", f"(^|\\x1f)({either})(\\x1f|$)", "")
-
     # ---- SQL ----
-    def fused(self) -> str:
-        """The ids of the rules a record matches, joined by ``chr(31)``.
+    def fused(self) -> list[tuple[str, str]]:
+        """The ids of the rules a record matches, as columns ``(name, SQL)`` to compute once
+        (see :data:`_COMBINE` for the record's ids): the rules run on every record
+        (``ids_a``, ``''`` when none matches), and the others (``ids_b``, ``NULL`` outside
+        their sources), each joined by ``chr(29)``.
 
         Rules are grouped as the streaming engine indexes them: a rule whose every match
         needs ``eventSource`` among some values runs only in those branches of a ``CASE`` on
         ``lower(eventSource)``; the others run on every record. The ids are put back in
-        rule order when the hits are read.
+        rule order when the hits are read. No ``nullif`` to drop empty parts: DuckDB
+        expands ``nullif(x, '')`` to a ``CASE`` that evaluates ``x`` twice, which doubled
+        the cost of the rules (measured).
         """
 
         def join(ids: Sequence[str]) -> str:
             cases = [f"CASE WHEN {self.predicates[rid]} THEN {_q(rid)} END" for rid in ids]
-            return f"concat_ws({_SEP}, " + ",\n  ".join(cases) + ")"
+            return f"concat_ws({_ID_SEP}, " + ",\n  ".join(cases) + ")"
 
-        parts = [f"nullif({join(self._always)}, '')"] if self._always else []
-        if self._by_source:
-            branches = "\n".join(
-                f"WHEN {_q(source)} THEN nullif({join(ids)}, '')"
-                for source, ids in sorted(self._by_source.items())
-            )
-            parts.append(f'CASE lower("eventSource")\n{branches}\nEND')
-        if not parts:
-            return "''"
-        return f"coalesce(concat_ws({_SEP}, {', '.join(parts)}), '')"
+        always = join(self._always) if self._always else "''"
+        if not self._by_source:
+            return [("ids_a", always), ("ids_b", "''")]
+        branches = "\n".join(
+            f"WHEN {_q(source)} THEN {join(ids)}" for source, ids in sorted(self._by_source.items())
+        )
+        return [("ids_a", always), ("ids_b", f'CASE lower("eventSource")\n{branches}\nEND')]
 
     def irregular(self) -> str:
         """The condition under which a record is left to the streaming engine."""
@@ -317,31 +295,31 @@ class SqlFileScan:
             if extracted:
                 paths = "[" + ", ".join(_q(p) for p in extracted) + "]"
                 cols.append(f"json_extract_string(r.{_col(head)}, {paths}) AS {extract_col(head)}")
-        ids = self.fused()
+        fused = "".join(f", {sql} AS {name}" for name, sql in self.fused())
         account = (
             "coalesce(nullif(\"recipientAccountId\", ''), "
             f"{extract_col('userIdentity')}[{self._account_index}], '')"
         )
         index = "''" if lines else "CAST(i AS VARCHAR)"
+        # the grouping texts first and a fixed number of fields after them: the reader zips
+        # the field names with a record's parts, and finds the rest at fixed places from the end
         packed = (
-            f"concat_ws({_SEP}, ids, {index}, substr(eid, 2, length(eid) - 2), "
-            f"substr(etime, 2, length(etime) - 2), {account}, coalesce(\"awsRegion\", '')"
-            + "".join(
-                f", CASE WHEN {need} THEN {v} ELSE '' END"
-                for v, need in zip(self._value_sql, self._value_need, strict=True)
-            )
-            + ")"
+            f"concat_ws({_SEP}, "
+            + "".join(f"{v}, " for v in self._value_sql)
+            + f"{index}, substr(eid, 2, length(eid) - 2), substr(etime, 2, length(etime) - 2), "
+            f"{account}, coalesce(\"awsRegion\", ''), ids)"
         )
         if self.routed:
             odd = "odd OR coalesce(" + " OR ".join(self.routed.values()) + ", false)"
         else:
             odd = "odd"
         if lines:
-            final = f"SELECT f, 1 AS n, odd, CASE WHEN ids <> '' THEN {packed} END FROM scan"
+            final = f"SELECT f, 1 AS n, odd, CASE WHEN ids <> '' THEN {packed} END FROM hits"
         else:
             final = (
-                f"SELECT f, max(n), bool_or(odd), string_agg({packed}, {_HIT_SEP} ORDER BY i) "
-                f"FILTER (WHERE ids <> '') FROM scan GROUP BY f"
+                # the CASE: DuckDB computes an aggregate's argument for every row, FILTER or not
+                f"SELECT f, max(n), bool_or(odd), string_agg(CASE WHEN ids <> '' THEN {packed} END, "
+                f"{_HIT_SEP} ORDER BY i) FILTER (WHERE ids <> '') FROM hits GROUP BY f"
             )
         return (
             f"WITH src AS ({source}),\n"
@@ -349,9 +327,9 @@ class SqlFileScan:
             f"CAST(r.eventTime AS VARCHAR) AS etime FROM src),\n"
             f"typed AS (SELECT f, i, n, eid, etime, ({self.irregular()}) AS odd, "
             f"{', '.join(cols)} FROM recs),\n"
-            f"scan AS MATERIALIZED (SELECT * REPLACE ({odd} AS odd), {ids} AS ids"
+            f"scan AS MATERIALIZED (SELECT * REPLACE ({odd} AS odd){fused}"
             + "".join(f", {doc}" for doc in self._value_docs)
-            + " FROM typed)\n"
+            + f" FROM typed),\nhits AS (SELECT *, {_COMBINE} AS ids FROM scan)\n"
             f"{final}"
         )
 
@@ -366,39 +344,61 @@ class SqlFileScan:
     def iter_scan(
         self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
     ) -> Iterator[FileHit]:
-        """:meth:`scan`, yielding the hits chunk by chunk (64 files a query) to bound memory."""
-        origin = ""
-        for item in self.iter_records(paths, stats, con):
+        """:meth:`scan`, yielding the hits chunk by chunk (one query each) to bound memory."""
+        n = len(self.value_fields)
+        rule_ids = self.rule_ids
+        new = tuple.__new__  # a named tuple's own __new__ is a Python call: the dearer part
+        for item in self.iter_packed(paths, stats, con):
             if isinstance(item, PythonFile):
                 yield from self._stream_file(item.path, item.origin, stats)
-            elif isinstance(item, str):
-                origin = item
-            else:
-                for rid in item.rule_ids:
-                    yield FileHit(rid, item.event_id, origin, item.event_time, *item[4:6])
+                continue
+            origin, packed = item
+            for _, text in packed:
+                for one in text.split(HIT_CHAR):
+                    _, key, t, account, region, ids = one.split(SEP_CHAR)[n:]
+                    for rid in rule_ids(ids)[0]:
+                        yield new(FileHit, (rid, key, origin, t, account, region))
 
-    def iter_records(
+    def rule_ids(self, packed: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The rule ids of a packed record's ``ids`` field in rule order, and the places in
+        :attr:`value_fields` of the texts none of those rules groups on (their texts read
+        ``''``). Cached: records match few distinct combinations of rules.
+
+        The SQL sends every grouping text of a matched record: choosing them per record
+        there took one regex search of the ids per field and record, several times dearer
+        than the texts it saved (measured)."""
+        found = self._ids_cache.get(packed)
+        if found is None:
+            ids = tuple(sorted(packed.split(ID_CHAR), key=self._order.__getitem__))
+            read = set().union(*(self._reads[rid] for rid in ids))
+            unread = tuple(k for k in range(len(self.value_fields)) if k not in read)
+            if len(self._ids_cache) >= 10_000:
+                self._ids_cache.clear()
+            found = self._ids_cache[packed] = (ids, unread)
+        return found
+
+    def iter_packed(
         self, paths: Iterable[str | os.PathLike[str]], stats: SourceStats, con: Any = None
-    ) -> Iterator[FileRecord | PythonFile | str]:
-        """The scan as a stream, in file order: for a file DuckDB read, its origin (a
-        ``str``) then its matched records; for a file left to Python, a :class:`PythonFile`
-        (whose events and problems the caller reads and counts)."""
+    ) -> Iterator[tuple[str, list[tuple[int, str]]] | PythonFile]:
+        """The scan as DuckDB returns it, in file order: a :class:`PythonFile`, or a file's
+        origin and its matched records as ``(row, text)`` pairs, ``text`` holding one or more
+        records packed as :mod:`~cloudwarden.detect.engines.sql_packed` describes (a record
+        without its own row counts from ``row``)."""
         import duckdb
 
         own = con is None
         con = con or duckdb.connect()
         self.fallback_files = {}
         try:
-            kinds = cloudtrail_files(paths, stats)
-            for start in range(0, len(kinds), _CHUNK_FILES):
-                yield from self._chunk(con, kinds[start : start + _CHUNK_FILES], stats)
+            for chunk in chunks(cloudtrail_files(paths, stats), _CHUNK_FILES, _CHUNK_BYTES):
+                yield from self._chunk(con, chunk, stats)
         finally:
             if own:
                 con.close()
 
     def _chunk(
         self, con: Any, chunk: list[tuple[str, str, str]], stats: SourceStats
-    ) -> Iterator[FileRecord | PythonFile | str]:
+    ) -> Iterator[tuple[str, list[tuple[int, str]]] | PythonFile]:
         per_file: dict[str, list[tuple[int, str]]] = {path: [] for path, _, _ in chunk}
         counts: dict[str, int] = dict.fromkeys(per_file, 0)
         fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
@@ -415,10 +415,8 @@ class SqlFileScan:
                     fallback[bad] = f"DuckDB could not read it: {str(exc)[:200]}"
                     todo.remove(bad)
                     continue
-                self._collect(rows, lines, per_file, counts, fallback)
+                collect(rows, lines, per_file, counts, fallback)
                 break
-        tail = 5 + len(self.value_fields)
-        order = self._order.__getitem__
         for path, origin, kind in chunk:
             if path in fallback:
                 if kind != "other":
@@ -427,36 +425,7 @@ class SqlFileScan:
                 continue
             stats.files += 1
             stats.events["cloudtrail"] += counts[path]
-            yield origin
-            for row, packed in per_file[path]:
-                for one in packed.split(_HIT_CHAR):
-                    parts = one.split(_SEP_CHAR)
-                    ids = parts[:-tail]
-                    if len(ids) > 1:
-                        ids.sort(key=order)
-                    index, key, t, account, region = parts[-tail : len(parts) - tail + 5]
-                    values = parts[len(parts) - tail + 5 :]
-                    yield FileRecord(
-                        ids, int(index or row), key, t, account, region, values, "\x02" in one
-                    )
-
-    @staticmethod
-    def _collect(
-        rows: list[tuple[Any, ...]],
-        lines: bool,
-        per_file: dict[str, list[tuple[int, str]]],
-        counts: dict[str, int],
-        fallback: dict[str, str],
-    ) -> None:
-        for f, n, odd, packed in rows:
-            if odd:
-                fallback.setdefault(f, "an irregular record")
-                continue
-            row = counts[f]
-            counts[f] = row + n if lines else n
-            if not packed:
-                continue
-            per_file[f].append((row, packed))
+            yield origin, per_file[path]
 
     def _stream_file(self, path: str, origin: str, stats: SourceStats) -> Iterator[FileHit]:
         try:
