@@ -156,3 +156,32 @@ def test_hits_do_not_depend_on_the_chunks(tmp_path: Path, monkeypatch: pytest.Mo
         want_stats.events,
         want_stats.by_reason,
     )
+
+
+def test_a_scan_closed_part_way_leaves_no_query_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next chunk's query runs in a worker while the caller reads this chunk's records:
+    a caller that stops after the first file gets its records, and by the time the scan is
+    closed the worker is gone and the caller's connection is usable again."""
+    import threading
+
+    import duckdb
+
+    for i in range(4):
+        write(tmp_path, [record(2 * i + j, ("Get", "Put")[j]) for j in range(2)], f"{i}.json")
+    monkeypatch.setattr(sql_files, "_CHUNK_FILES", 1)
+    con = duckdb.connect()
+    scan = SqlFileScan(rules())
+    items = scan.iter_packed([tmp_path], SourceStats(), con)
+    first = next(items)
+    assert not isinstance(first, PythonFile) and first[0] == "0.json" and first[1]
+    assert any(t.name.startswith("cw-scan") for t in threading.enumerate())
+    items.close()
+    assert not any(t.name.startswith("cw-scan") for t in threading.enumerate())
+    assert con.execute("SELECT 42").fetchall() == [(42,)]
+    # and read to the end, every file in order, counted once
+    stats = SourceStats()
+    origins = [item[0] for item in scan.iter_packed([tmp_path], stats, con)]
+    assert origins == [f"{i}.json" for i in range(4)]
+    assert (stats.files, stats.events["cloudtrail"]) == (4, 8)

@@ -63,8 +63,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from cloudwarden.detect.alert import event_meta
 from cloudwarden.detect.engines.file_kinds import cloudtrail_files
 from cloudwarden.detect.engines.sql import DUCKDB, Dialect, UnsupportedForSql, _col, _q
 from cloudwarden.detect.engines.sql_layout import (
@@ -117,6 +119,10 @@ _COMBINE = (
 #: query, ~13 MB, took 10% less in all), and a chunk's matched records wait in memory
 _CHUNK_BYTES = 16 << 20
 _CHUNK_FILES = 1024
+
+#: one chunk's query result (see SqlFileScan._fetch)
+_Fetched = tuple[dict[str, list[tuple[int, str]]], dict[str, int], dict[str, str]]
+
 #: parts whose rule paths are read from one extraction per record: ``userIdentity``, read by
 #: rules that run on every record (``requestParameters`` too measured no faster)
 _RULE_EXTRACT = ("userIdentity",)
@@ -390,15 +396,26 @@ class SqlFileScan:
         con = con or duckdb.connect()
         self.fallback_files = {}
         try:
-            for chunk in chunks(cloudtrail_files(paths, stats), _CHUNK_FILES, _CHUNK_BYTES):
-                yield from self._chunk(con, chunk, stats)
+            # DuckDB runs a chunk's query without holding the GIL: the next chunk's query runs
+            # in a worker thread while the caller turns this chunk's records into hits. One
+            # query at a time on the connection; closing the generator waits for the one in
+            # flight (the pool's exit) before the connection is closed.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cw-scan") as pool:
+                pending: tuple[list[tuple[str, str, str]], Future[_Fetched]] | None = None
+                for chunk in chunks(cloudtrail_files(paths, stats), _CHUNK_FILES, _CHUNK_BYTES):
+                    future = pool.submit(self._fetch, con, chunk)
+                    if pending is not None:
+                        yield from self._results(pending[0], pending[1].result(), stats)
+                    pending = (chunk, future)
+                if pending is not None:
+                    yield from self._results(pending[0], pending[1].result(), stats)
         finally:
             if own:
                 con.close()
 
-    def _chunk(
-        self, con: Any, chunk: list[tuple[str, str, str]], stats: SourceStats
-    ) -> Iterator[tuple[str, list[tuple[int, str]]] | PythonFile]:
+    def _fetch(self, con: Any, chunk: list[tuple[str, str, str]]) -> _Fetched:
+        """The chunk's matched records per file, its record counts, and the files left to
+        Python with the reason (DuckDB failing on one file reruns the query without it)."""
         per_file: dict[str, list[tuple[int, str]]] = {path: [] for path, _, _ in chunk}
         counts: dict[str, int] = dict.fromkeys(per_file, 0)
         fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
@@ -417,6 +434,13 @@ class SqlFileScan:
                     continue
                 collect(rows, lines, per_file, counts, fallback)
                 break
+        return per_file, counts, fallback
+
+    def _results(
+        self, chunk: list[tuple[str, str, str]], fetched: _Fetched, stats: SourceStats
+    ) -> Iterator[tuple[str, list[tuple[int, str]]] | PythonFile]:
+        """A fetched chunk in file order, counted in ``stats`` (on the caller's thread)."""
+        per_file, counts, fallback = fetched
         for path, origin, kind in chunk:
             if path in fallback:
                 if kind != "other":
@@ -437,12 +461,10 @@ class SqlFileScan:
             for ev in blob_events(fh, origin, stats):
                 if ev.source != "cloudtrail" or not isinstance(ev.raw, dict):
                     continue
-                f = ev.fields
-                account = f.get("recipientAccountId") or f.get("userIdentity.accountId") or ""
-                region = f.get("awsRegion") or ""
+                meta = event_meta(ev)  # the account and region an alert would carry
                 t = ev.time.strftime("%Y-%m-%dT%H:%M:%SZ")
                 for hit in self._fallback.process(ev.raw, ev):
-                    yield FileHit(hit.rule.id, ev.key, origin, t, str(account), str(region))
+                    yield FileHit(hit.rule.id, ev.key, origin, t, meta.account, meta.region)
 
 
 def duckdb_error() -> type[Exception]:
