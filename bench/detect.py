@@ -10,8 +10,8 @@ then measures in one run, on the same files:
   path end to end, alerts included: ``run_detection(engine="batch")`` with DuckDB's
   default threads, and the same :class:`~cloudwarden.detect.correlate.Detector` call
   (``process_files``) on a connection with ``SET threads=1`` (the one-core figure).
-  DuckDB reads the files, matches the rules and selects the grouping values; Python turns
-  the hits into alerts (thresholds, dedup);
+  DuckDB reads the files, matches the rules and returns the grouping texts; Python turns
+  the hits into alerts (thresholds, dedup) while DuckDB scans the next files;
 * **detect, stream**: ``run_detection(engine="stream")`` end to end: ``read_events`` +
   :class:`~cloudwarden.detect.engines.stream.StreamEngine` + thresholds and dedup;
 * the raw engines, hits only: :class:`~cloudwarden.detect.engines.sql_files.SqlFileScan`
@@ -21,8 +21,9 @@ then measures in one run, on the same files:
 
 "All rules" is the SigmaHQ CloudTrail set plus the built-in native CloudTrail rules (the
 raw engines run the ones SQL compiles; the end-to-end lines run all of them). CPU is
-``time.process_time`` (all threads of this one process); with ``threads=1`` the batch engine
-runs on one core, so its CPU time is the one-core figure. Timings of a shared machine are
+``time.process_time`` (all threads of this one process); with ``threads=1`` the batch engine's
+work is one DuckDB thread and Python's, overlapped in time but summed in CPU time: the
+one-core figure. Timings of a shared machine are
 noisy: read the ratios, which come from one run. The targets printed at the end are the
 issue's: batch within 1.5x of parse alone, stream at least 50,000 events/s, both on one
 core with the whole pack; each line says whether this run met it.
