@@ -34,8 +34,9 @@ typed projection could hide a difference (each test is conservative, never the r
 
 **Grouping values.** Given ``values`` (the fields thresholds and dedup group on), each
 matched record also carries their texts (all of them: the reader blanks those none of its
-rules reads, :meth:`SqlFileScan.rule_ids`); a text the SQL could render differently from the evaluator (a list on the way, an object)
-travels as the JSON of the field's top-level part, and the caller computes it in Python.
+rules reads, :meth:`SqlFileScan.rule_ids`); a text the SQL could render differently from
+the evaluator (a list on the way, an object) travels as the JSON of the field's top-level
+part, and the caller computes it in Python.
 The texts of a part are extracted with one JSON parse per record (``x_<part>``); the part's
 JSON (``v_<part>``) is carried past the rule scan only for the rare records where some text
 read from it could differ, so the materialised scan holds no JSON text per record.
