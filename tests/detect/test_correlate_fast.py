@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cloudwarden.detect.alert import EventMeta, alert_id
 from cloudwarden.detect.correlate import Detector
-from cloudwarden.detect.engines.fields import field_text, plain_getter, text_extractor
+from cloudwarden.detect.engines.fields import MISSING, field_text, plain_getter, text_extractor
 from cloudwarden.detect.matching import Hit
 from cloudwarden.detect.rules import Dedup, Match, Rule, parse_threshold
 from cloudwarden.detect.rules.ir import CONTEXT_FIELDS
@@ -89,7 +89,7 @@ def test_text_extractor_on_cloudtrail_shapes() -> None:
 def test_deep_getter_follows_the_literal_keys() -> None:
     get = plain_getter("a.b.c")
     assert get({"a": {"b": {"c": "x"}}}) == "x"
-    assert get({"a": {"b": {"c": None}}}) is not None
+    assert get({"a": {"b": {"c": None}}}) is MISSING  # null: nothing reached
     assert field_text({"a": {"b.c": "lit", "b": {"c": "x"}}}, "a.b.c") == "lit"
     assert text_extractor(["a.b.c"])({"a": {"b.c": "lit", "b": {"c": "x"}}}) == {"a.b.c": "lit"}
     assert text_extractor(["a.b.c"])({"a.b": {"c": "y"}}) == {"a.b.c": "y"}
