@@ -9,15 +9,11 @@ its first change, naming the input; a resource that does not exist ends it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from cloudwarden.aws.session import AwsContext, AwsOptions
+from cloudwarden.aws.session import AwsContext
 from cloudwarden.respond.actions import is_read_only
 from cloudwarden.respond.catalog import find_playbook
 from cloudwarden.respond.config import Mode, RespondConfig, Scope
@@ -127,19 +123,6 @@ def test_an_input_mapping_is_checked_and_may_be_optional() -> None:
 
 
 # --- runs ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def aws() -> Iterator[AwsContext]:
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        yield AwsContext(session=session, options=AwsOptions(), account_id=ACCOUNT)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "store.duckdb") as s:
-        yield s
 
 
 @pytest.fixture

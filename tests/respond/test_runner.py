@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import orjson
 import pytest
-from moto import mock_aws
 
 from cloudwarden.aws.session import AwsContext, AwsOptions
 from cloudwarden.respond.actions import (
@@ -93,19 +92,6 @@ for _cls in (SetValueAction, ReadValueAction):
 def _fresh_fake() -> Iterator[None]:
     FAKE.clear()
     yield
-
-
-@pytest.fixture
-def aws() -> Iterator[AwsContext]:
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        yield AwsContext(session=session, options=AwsOptions(), account_id=ACCOUNT)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "store.duckdb") as s:
-        yield s
 
 
 def alert(alert_id: str = "a1", **context: Any) -> dict[str, Any]:
