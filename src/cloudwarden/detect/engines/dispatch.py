@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from cloudwarden.detect.engines.fields import MISSING, UNKNOWN, plain_getter
+from cloudwarden.detect.engines.fields import MISSING, UNKNOWN, define, plain_getter
 from cloudwarden.detect.rules.evaluate import Predicate, _const, _value_tests, compile_expr
 from cloudwarden.detect.rules.hatch import EventFields, resolve_hatch
 from cloudwarden.detect.rules.ir import And, Expr, Match, Not, Or, Rule
@@ -150,13 +150,7 @@ class _Source:
 
 
 def _define(lines: list[str], names: dict[str, Any]) -> Any:
-    """The function ``lines`` (our own generated source: ``def <name>(...)`` first) define,
-    seeing ``names``."""
-    scope = {"MISSING": MISSING, **names}
-    code = compile("\n".join(lines) + "\n", "<cloudwarden.detect generated>", "exec")
-    exec(code, scope)
-    name = lines[0].removeprefix("def ").split("(")[0]
-    return scope[name]
+    return define(lines, names, "<cloudwarden.detect generated>")
 
 
 def generate(expr: Expr, tag: str = "") -> tuple[str, dict[str, Any]]:

@@ -16,10 +16,19 @@ from typing import Any
 
 from cloudwarden.detect.rules.evaluate import Getter, _getter, _text
 
-__all__ = ["MISSING", "UNKNOWN", "field_text", "plain_getter", "text_extractor"]
+__all__ = ["MISSING", "UNKNOWN", "define", "field_text", "plain_getter", "text_extractor"]
 
 MISSING = object()
 UNKNOWN = object()
+
+
+def define(lines: Sequence[str], names: Mapping[str, Any], filename: str) -> Any:
+    """The function that ``lines`` -- our own generated source, ``def <name>(...)`` first --
+    define, seeing ``names`` and the markers; ``filename`` names it in tracebacks and
+    profiles."""
+    scope = {"MISSING": MISSING, "UNKNOWN": UNKNOWN, **names}
+    exec(compile("\n".join(lines) + "\n", filename, "exec"), scope)
+    return scope[lines[0].removeprefix("def ").split("(")[0]]
 
 
 @lru_cache(maxsize=1024)
@@ -80,7 +89,7 @@ def _extractor(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], dict[str
             pairs.setdefault(parts[0], []).append((name, parts[1]))
         else:
             deeper.append(name)
-    env: dict[str, Any] = {"field_text": field_text, "MISSING": MISSING, "NAMES": names}
+    env: dict[str, Any] = {"field_text": field_text, "NAMES": names}
     lines = ["def extract(r):"]
     dotted = [name for items in pairs.values() for name, _ in items]
     if dotted:
@@ -104,15 +113,13 @@ def _extractor(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], dict[str
         env[f"get{k}"] = plain_getter(name)
         var[name] = v = f"v{len(var)}"
         lines.append(f"    {v} = get{k}(r)")
-    env["UNKNOWN"] = UNKNOWN
     texts = [
         f"{name!r}: {v} if type({v}) is str else '' if {v} is None or {v} is MISSING"
         f" else field_text(r, {name!r})"
         for name, v in ((name, var[name]) for name in names)
     ]
     lines.append("    return {" + ", ".join(texts) + "}")
-    exec(compile("\n".join(lines) + "\n", "<text extractor>", "exec"), env)  # our own source
-    extract: Callable[[Mapping[str, Any]], dict[str, str]] = env["extract"]
+    extract: Callable[[Mapping[str, Any]], dict[str, str]] = define(lines, env, "<text extractor>")
     return extract
 
 
@@ -156,9 +163,7 @@ def _deep_getter(field: str) -> Callable[[Mapping[str, Any]], object]:
         "        return o",
         "    return MISSING if o is None else UNKNOWN",
     ]
-    env: dict[str, Any] = {"MISSING": MISSING, "UNKNOWN": UNKNOWN}
-    exec(compile("\n".join(lines) + "\n", f"<getter {field}>", "exec"), env)  # our own source
-    get: Callable[[Mapping[str, Any]], object] = env["get"]
+    get: Callable[[Mapping[str, Any]], object] = define(lines, {}, f"<getter {field}>")
     return get
 
 
