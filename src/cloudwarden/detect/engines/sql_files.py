@@ -107,7 +107,7 @@ __all__ = [
 
 _TIME_LIKE = '"____-__-__T__:__:__Z"'
 #: the SQL of the separators (see :mod:`~cloudwarden.detect.engines.sql_packed`)
-_SEP, _HIT_SEP, _ID_SEP = "chr(31)", "chr(30)", "chr(29)"
+_SEP, _HIT_SEP, _ID_SEP = (f"chr({ord(c)})" for c in (SEP_CHAR, HIT_CHAR, ID_CHAR))
 _MAX_OBJECT = 1 << 30
 #: a record's ids from the columns of :meth:`SqlFileScan.fused` (``''``: no rule matched)
 _COMBINE = (
