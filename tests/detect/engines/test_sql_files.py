@@ -128,6 +128,43 @@ def test_malformed_file_is_counted_and_the_rest_still_scanned(tmp_path: Path) ->
     }
 
 
+def test_documents_in_every_layout_are_read_as_the_reader_reads_them(tmp_path: Path) -> None:
+    """A delivered document is compact (``{"Records":`` on one line, as CloudTrail writes it:
+    read line by line), indented, or compact at its start with a line break after the first
+    4 KiB (DuckDB rejects it line by line: it is read whole). All three are DuckDB's to read;
+    a file holding two documents, one after the other or one per line, is not a CloudTrail
+    delivery: the reader rejects it, and so does the scan (the file goes to the reader)."""
+    from cloudwarden.detect.engines.file_kinds import cloudtrail_files
+
+    records = list(generate_records(600, seed=21))
+    compact = orjson.dumps({"Records": records[:200]})
+    broken = orjson.dumps({"Records": records[200:400]})
+    cut = broken.index(b"},{", 5000) + 2  # a line break between two records, past 4 KiB
+    (tmp_path / "a-compact.json").write_bytes(compact + b"\n")
+    (tmp_path / "b-indented.json").write_bytes(
+        json.dumps({"Records": records[400:]}, indent=2).encode()
+    )
+    (tmp_path / "c-late-break.json.gz").write_bytes(
+        gzip.compress(broken[:cut] + b"\n" + broken[cut:])
+    )
+    two = [orjson.dumps({"Records": records[i : i + 3]}) for i in (0, 3)]
+    (tmp_path / "d-two-docs.json").write_bytes(two[0] + two[1])
+    (tmp_path / "e-two-lines.json").write_bytes(two[0] + b"\n" + two[1] + b"\n")
+    kinds = {origin: kind for _, origin, kind in cloudtrail_files([tmp_path], SourceStats())}
+    assert kinds == {
+        "a-compact.json": "compact",
+        "b-indented.json": "doc",
+        "c-late-break.json.gz": "compact",
+        "d-two-docs.json": "compact",
+        "e-two-lines.json": "doc",
+    }
+    scan = assert_agree(SIGMA, tmp_path)
+    assert set(scan.fallback_files) == {"d-two-docs.json", "e-two-lines.json"}
+    hits, stats = stream_hits(SIGMA, tmp_path)
+    assert stats.events["cloudtrail"] == 600 and hits
+    assert stats.unparseable > 0  # the two-document files: counted, not read as events
+
+
 def test_dotted_keys_and_lists_are_exact(tmp_path: Path) -> None:
     base: dict[str, Any] = next(iter(generate_records(1, seed=1)))
     recs: list[dict[str, Any]] = []

@@ -1,8 +1,10 @@
 """Which files under the paths given to the batch engine DuckDB can read as CloudTrail.
 
-A delivered ``{"Records": [...]}`` document (``doc``), JSON Lines (``lines``), or anything
-else (``other``: left to the reader, which counts what it cannot parse), told from the
-first 4 KiB of the (gunzipped) file; CloudTrail digest files are skipped and counted, as
+A delivered ``{"Records": [...]}`` document, ``compact`` when it starts as CloudTrail writes
+it (``{"Records":``, no line break in its first 4 KiB: most likely one line, which DuckDB
+reads faster line by line) or ``doc``, JSON Lines (``lines``), or anything else
+(``other``: left to the reader, which counts what it cannot parse), told from the first
+4 KiB of the (gunzipped) file; CloudTrail digest files are skipped and counted, as
 :func:`cloudwarden.detect.sources.read_events` does.
 """
 
@@ -23,8 +25,9 @@ __all__ = ["cloudtrail_files"]
 def cloudtrail_files(
     paths: Iterable[str | os.PathLike[str]], stats: SourceStats
 ) -> list[tuple[str, str, str]]:
-    """``(path, origin, kind)`` of every file under ``paths``, kind ``doc`` (a delivered
-    ``{"Records": ...}`` document), ``lines`` (JSON Lines) or ``other`` (left to the reader);
+    """``(path, origin, kind)`` of every file under ``paths``, kind ``compact`` or ``doc`` (a
+    delivered ``{"Records": ...}`` document), ``lines`` (JSON Lines) or ``other`` (left to
+    the reader);
     digest files are skipped and counted in ``stats`` as :func:`read_events` does."""
     out: list[tuple[str, str, str]] = []
     for p in paths:
@@ -59,5 +62,7 @@ def _sniff(path: str) -> str:
     if cloudtrail.is_digest(start) or not text.startswith(b"{"):
         return "other"
     if text[1:].lstrip().startswith(b'"Records"'):
-        return "doc"
+        return (
+            "compact" if start.startswith(b'{"Records":') and b"\n" not in start.rstrip() else "doc"
+        )
     return "lines"
