@@ -2,7 +2,8 @@
 
 :meth:`SqlFileScan.scan` hands DuckDB the delivered files (``{"Records": [...]}``
 documents, gzip or not, and JSON Lines) and runs one query per chunk of files:
-``read_json_objects`` reads each document as JSON, ``json_transform`` turns its
+``read_json_objects`` reads each document as JSON (line by line when the file is compact,
+one line as CloudTrail writes it: DuckDB then parses it once), ``json_transform`` turns its
 ``Records`` into a list of structs with an **explicit** type description -- no schema
 inference, which real CloudTrail breaks (``Tagging``/``tagging``) -- and the fused rule scan
 runs over the unnested records. The description holds only what the rules and the alerts
@@ -24,9 +25,9 @@ typed projection could hide a difference (each test is conservative, never the r
 * a JSON part with a list directly inside a list (``[[``), or a key on a rule path that
   contains a dot (the evaluator tries literal dotted keys first), top level or nested;
 * a JSON Lines row that is a saved ``LookupEvents`` item or not valid JSON;
-* a document without a ``Records`` list, or a file DuckDB cannot parse (DuckDB stops the
-  whole query on malformed JSON, naming the file: that file is set aside and the chunk
-  re-run);
+* a document without a ``Records`` list, a file holding more than one document (the
+  reader rejects it), or a file DuckDB cannot parse (DuckDB stops the whole query on
+  malformed JSON, naming the file: that file is set aside and the chunk re-run);
 * a record that the detection of a rule with a ``python:`` function matches (the function
   runs on the record in Python: :attr:`SqlFileScan.routed`), or whose promoted field holds
   a ``:`` where a rule tests it against an IPv6 ``cidr`` (see
