@@ -260,3 +260,18 @@ def test_rules_listing_follows_the_selection(capsys: pytest.CaptureFixture[str])
     assert main(["detect", "rules", "--json", "--min-severity", "critical"]) == 0
     listed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert listed and all(r["level"] == "critical" for r in listed)
+
+
+def test_alerts_are_serialised_in_chunks_that_join_to_the_whole(tmp_path: Path) -> None:
+    """``detect run`` writes alerts as they are serialised (months of logs raise millions);
+    the chunks join to exactly one JSON line per alert, in order."""
+    from cloudwarden.detect.rules import builtin_rules
+    from cloudwarden.detect.run import run_detection
+
+    alerts = run_detection([str(write_trail(tmp_path))], builtin_rules().rules).alerts
+    assert len(alerts) >= 3
+    chunks = list(detect_cmd._jsonl(alerts, per_chunk=2))
+    assert len(chunks) == (len(alerts) + 1) // 2
+    lines = b"".join(chunks).splitlines()
+    assert [json.loads(line)["alert_id"] for line in lines] == [a.alert_id for a in alerts]
+    assert [json.loads(line) for line in lines] == [a.to_dict() for a in alerts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from cloudwarden.detect.rules.catalog import select_rules
 from cloudwarden.detect.rules.ir import Problem, Rule
 from cloudwarden.detect.run import (
     ENGINES,
+    Alert,
     DetectionResult,
     EngineName,
     rule_fields,
@@ -136,7 +138,14 @@ def _check_sources(sources: list[str]) -> None:
             raise UserError(f"{spec}: no such file or folder")
 
 
-def _write_atomic(target: Path, payload: bytes) -> None:
+def _jsonl(alerts: Sequence[Alert], per_chunk: int = 1000) -> Iterator[bytes]:
+    """The alerts as JSON Lines, in chunks of ``per_chunk`` lines."""
+    dumps = orjson.dumps
+    for start in range(0, len(alerts), per_chunk):
+        yield b"".join(dumps(a.to_dict()) + b"\n" for a in alerts[start : start + per_chunk])
+
+
+def _write_atomic(target: Path, payload: bytes | Iterable[bytes]) -> None:
     """Never a half file: see :func:`cloudwarden.fileio.write_atomic`."""
     try:
         write_atomic(target, payload)
@@ -209,17 +218,19 @@ def run(
             )
         except SourceError as exc:
             raise UserError(str(exc)) from None
-    alerts = [a.to_dict() for a in result.alerts]
-    payload = b"".join(orjson.dumps(a) + b"\n" for a in alerts)
+    # written as they are serialised, a thousand at a time: months of logs can raise
+    # millions of alerts, and neither their dicts nor the whole output need be held at once
     if output is not None:
-        _write_atomic(output, payload)
+        _write_atomic(output, _jsonl(result.alerts))
     elif not sink:
-        sys.stdout.buffer.write(payload)
+        for chunk in _jsonl(result.alerts):
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
     if not quiet:
         _summary(result, {r.id: r.title for r in loaded})
     if sinks:
-        sink_cli.deliver(Router(sinks, spool), sink_cli.with_ids(alerts), quiet)
+        alerts = sink_cli.with_ids([a.to_dict() for a in result.alerts])
+        sink_cli.deliver(Router(sinks, spool), alerts, quiet)
 
 
 @app.command("rules")
