@@ -97,6 +97,43 @@ def test_unknown_severity(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert_one_line(err, "huge")
 
 
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["detect", "run", "--bogus"], "No such option: --bogus"),
+        (["detect", "run"], "Missing argument 'sources'"),
+        (["detect", "run", "x", "--engine"], "'--engine' requires an argument"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """typer 0.2x raises its own copy of click's usage errors (typer._click): they are the
+    user's mistakes, not internal errors (exit 3) as they were taken for."""
+    code, err = run(argv, capsys)
+    assert code == 2
+    assert_one_line(err, fragment)
+
+
+def test_unreadable_path_option_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click checks that a path option is readable (root reads anything: os.access is
+    made to say no)."""
+    import os
+
+    target = tmp_path / "unreadable.jsonl"
+    target.write_text("")
+    real = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, m, **k: False if str(p) == str(target) else real(p, m, **k)
+    )
+    code, err = run(["detect", "run", str(tmp_path), "-o", str(target)], capsys)
+    assert code == 2
+    assert_one_line(err, "unreadable.jsonl")
+
+
 def test_consoles_print_arns_verbatim() -> None:
     """Rich turns ``:name:`` into an emoji by default; a Secrets Manager ARN has ``:secret:``."""
     from cloudwarden.cli.common import stderr, stdout

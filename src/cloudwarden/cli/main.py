@@ -78,16 +78,38 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _known_error(exc: Exception) -> str | None:
-    import click
+def _click_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """The classes of click's usage errors (a bad option or argument, an unreadable path
+    option) and of its abort, from each click the CLI may run on: typer 0.2x carries its own
+    copy (``typer._click``), older typer runs on click itself."""
+    usage: list[type[Exception]] = []
+    abort: list[type[Exception]] = [typer.Abort]
+    try:
+        from typer._click import exceptions as vendored
 
+        usage.append(vendored.ClickException)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        usage.append(click.exceptions.ClickException)
+        abort.append(click.exceptions.Abort)
+    except ImportError:
+        pass
+    return tuple(usage), tuple(abort)
+
+
+def _known_error(exc: Exception) -> str | None:
     from cloudwarden.aws.errors import AwsError
     from cloudwarden.inventory.snapshot import SnapshotError
     from cloudwarden.lab.daemon import LabError
 
-    if isinstance(exc, click.exceptions.UsageError):
-        return exc.format_message()
-    if isinstance(exc, click.exceptions.Abort):
+    usage, abort = _click_errors()
+    if isinstance(exc, usage):
+        message: str = exc.format_message()  # type: ignore[attr-defined]
+        return message
+    if isinstance(exc, abort):
         return "aborted"
     if isinstance(exc, (AwsError, SnapshotError, LabError)):
         return str(exc)
