@@ -133,7 +133,8 @@ def test_run_output_file_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str
     target = tmp_path / "out" / "alerts.jsonl"
     assert main(["detect", "run", str(trail), "--output", str(target), "--quiet"]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err == ""
+    assert out == ""
+    assert err.startswith("cloudwarden: warning: 1 record(s)") and err.count("\n") == 1  # bad line
     written = _lines(target.read_text())
     assert sum(a["rule_origin"] == "sigma" for a in written) == 2
     assert [p.name for p in target.parent.iterdir()] == ["alerts.jsonl"]  # no temp left
@@ -196,8 +197,8 @@ def test_unwritable_output_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["detect", "run", str(trail), "-q", "-o", str(blocker / "a.jsonl")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cloudwarden: error: cannot write") and err.count("\n") == 1
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if "error" in ln]
+    assert len(errors) == 1 and errors[0].startswith("cloudwarden: error: cannot write")
 
 
 def test_rules_lists_57_builtin_sigma_rules_and_the_native_pack(
@@ -246,7 +247,9 @@ def test_min_severity_and_exclude_rule_select_the_rules(
     argv = ["detect", "run", str(trail), "-q", "--exclude-rule", "cw-*"]
     assert main([*argv, "--exclude-rule", NO_MFA_RULE]) == 0
     kept = _lines(capsys.readouterr().out)
-    assert kept and not any(a["rule_id"].startswith("cw-") or a["rule_id"] == NO_MFA_RULE for a in kept)
+    assert kept and not any(
+        a["rule_id"].startswith("cw-") or a["rule_id"] == NO_MFA_RULE for a in kept
+    )
     assert {a["rule_id"] for a in kept} == {
         a["rule_id"] for a in every if not a["rule_id"].startswith("cw-")
     } - {NO_MFA_RULE}
@@ -258,7 +261,9 @@ def test_min_severity_and_exclude_rule_select_the_rules(
 
 def test_rules_listing_follows_the_selection(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["detect", "rules", "--json", "--min-severity", "critical"]) == 0
-    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    listed = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
     assert listed and all(r["level"] == "critical" for r in listed)
 
 
@@ -275,3 +280,41 @@ def test_alerts_are_serialised_in_chunks_that_join_to_the_whole(tmp_path: Path) 
     lines = b"".join(chunks).splitlines()
     assert [json.loads(line)["alert_id"] for line in lines] == [a.alert_id for a in alerts]
     assert [json.loads(line) for line in lines] == [a.to_dict() for a in alerts]
+
+
+def test_output_that_is_an_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trail = write_trail(tmp_path)
+    before = trail.read_bytes()
+    assert main(["detect", "run", str(trail), "-q", "-o", str(trail)]) == 2
+    assert main(["detect", "run", str(tmp_path), "-q", "-o", str(trail)]) == 2  # inside a folder
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("one of the logs being read" in line for line in err)
+    assert trail.read_bytes() == before
+    assert main(["detect", "run", str(trail), "-q", "-o", str(tmp_path / "new.jsonl")]) == 0
+
+
+def test_nothing_readable_is_an_error_and_quiet_still_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "cut.json.gz").write_bytes(b"\x1f\x8b\x08\x00broken")
+    assert main(["detect", "run", str(bad), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no events could be read: 1 problem(s); first: cut.json.gz" in err[0]
+    assert main(["detect", "run", str(write_trail(tmp_path)), "-q"]) == 0  # one bad line of 6
+    out, err2 = capsys.readouterr()
+    assert _lines(out) and err2.strip().splitlines() == [
+        "cloudwarden: warning: 1 record(s) or file(s) could not be read "
+        "(run without -q for where and why)"
+    ]
+
+
+def test_missing_rules_path_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trail = write_trail(tmp_path)
+    assert main(["detect", "run", str(trail), "-q", "--rules", str(tmp_path / "nosuch")]) == 2
+    assert main(["detect", "rules", "--rules", str(tmp_path / "nosuch.yml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("no such file or folder" in line for line in err)

@@ -108,6 +108,9 @@ def _load_rules(paths: list[Path] | None, builtin: bool) -> tuple[list[Rule], li
         rules.extend(res.rules)
         problems.extend(res.problems)
     if paths:
+        for path in paths:
+            if not path.exists():
+                raise UserError(f"--rules {path}: no such file or folder")
         res = load_rules(paths)
         rules.extend(res.rules)
         problems.extend(res.problems)
@@ -128,6 +131,20 @@ def _report_problems(problems: list[Problem]) -> None:
     for p in problems:
         rid = f" [{p.rule_id}]" if p.rule_id else ""
         _err(f"cloudwarden: rule{rid}: {p}")
+
+
+def _check_output(output: Path, sources: list[str]) -> None:
+    """Refuse an ``--output`` that is one of the log files being read (it would be replaced
+    by the alerts)."""
+    if not output.is_file():
+        return
+    target = output.resolve()
+    for spec in sources:
+        if spec.startswith("s3://") or spec.startswith(LOOKUP_SPEC):
+            continue
+        root = Path(spec).resolve()
+        if target == root or (root.is_dir() and target.is_relative_to(root)):
+            raise UserError(f"--output {output} is one of the logs being read; choose another file")
 
 
 def _check_sources(sources: list[str]) -> None:
@@ -202,6 +219,8 @@ def run(
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     _check_sources(sources)
+    if output is not None:
+        _check_output(output, sources)
     sinks = sink_cli.build_sinks(sink, store=sink_cli.records_to_store(store, db), db=db)
     loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     _report_problems(problems)  # per rule, never fatal; shown even with --quiet
@@ -218,6 +237,16 @@ def run(
             )
         except SourceError as exc:
             raise UserError(str(exc)) from None
+    stats = result.stats
+    if stats.unparseable and not stats.total_events:
+        first = stats.problems[0] if stats.problems else None
+        where = f"; first: {first.location}: {first.reason}" if first else ""
+        raise UserError(f"no events could be read: {stats.unparseable} problem(s){where}")
+    if quiet and stats.unparseable:  # the summary says more; -q keeps one line of it
+        _err(
+            f"cloudwarden: warning: {stats.unparseable} record(s) or file(s) could not be "
+            f"read (run without -q for where and why)"
+        )
     # written as they are serialised, a thousand at a time: months of logs can raise
     # millions of alerts, and neither their dicts nor the whole output need be held at once
     if output is not None:
