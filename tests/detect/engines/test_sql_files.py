@@ -165,6 +165,30 @@ def test_documents_in_every_layout_are_read_as_the_reader_reads_them(tmp_path: P
     assert stats.unparseable > 0  # the two-document files: counted, not read as events
 
 
+@pytest.mark.parametrize(
+    "token", ["NaN", "-Infinity", "nan", "inf", "1e400", "[1, 2,]", '{"a": 1,}']
+)
+@pytest.mark.parametrize("lines", [False, True])
+def test_json_only_duckdb_accepts_is_left_to_the_reader(
+    tmp_path: Path, token: str, lines: bool
+) -> None:
+    """DuckDB's reader accepts NaN and Infinity in any case, trailing commas and numbers
+    beyond a double; orjson (RFC 8259, the reference reader) rejects them, so the file
+    or line is unparseable there. The scan leaves such files to the reader and agrees."""
+    records = list(generate_records(40, seed=31))
+    odd = orjson.dumps(records[7]).decode()[:-1] + f', "extra": {token}}}'
+    rows = [orjson.dumps(r).decode() for r in records]
+    rows[7] = odd
+    if lines:
+        (tmp_path / "trail.jsonl").write_text("\n".join(rows) + "\n")
+    else:
+        (tmp_path / "trail.json").write_text('{"Records":[' + ",".join(rows) + "]}")
+    scan = assert_agree(SIGMA, tmp_path)
+    assert len(scan.fallback_files) == 1
+    _, stats = stream_hits(SIGMA, tmp_path)
+    assert stats.unparseable == 1
+
+
 def test_dotted_keys_and_lists_are_exact(tmp_path: Path) -> None:
     base: dict[str, Any] = next(iter(generate_records(1, seed=1)))
     recs: list[dict[str, Any]] = []

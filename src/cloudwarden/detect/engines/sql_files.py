@@ -25,6 +25,8 @@ typed projection could hide a difference (each test is conservative, never the r
 * a JSON part with a list directly inside a list (``[[``), or a key on a rule path that
   contains a dot (the evaluator tries literal dotted keys first), top level or nested;
 * a JSON Lines row that is a saved ``LookupEvents`` item or not valid JSON;
+* a file holding JSON only DuckDB accepts (``NaN``, ``Infinity``, trailing commas, numbers
+  beyond a double: :data:`_NONSTANDARD_JSON`; the reader rejects it);
 * a document without a ``Records`` list, a file holding more than one document (the
   reader rejects it), or a file DuckDB cannot parse (DuckDB stops the whole query on
   malformed JSON, naming the file: that file is set aside and the chunk re-run);
@@ -110,6 +112,14 @@ _TIME_LIKE = '"____-__-__T__:__:__Z"'
 #: the SQL of the separators (see :mod:`~cloudwarden.detect.engines.sql_packed`)
 _SEP, _HIT_SEP, _ID_SEP = (f"chr({ord(c)})" for c in (SEP_CHAR, HIT_CHAR, ID_CHAR))
 _MAX_OBJECT = 1 << 30
+#: a document's text holding what DuckDB's JSON reader accepts and the reader (orjson,
+#: strict RFC 8259) rejects: NaN or Infinity in any case (DuckDB: ``nan``, ``-inf``, ...), a
+#: comma before a closing bracket, a number with a three-digit exponent (``1e400``, beyond
+#: a double); its file goes to the reader, which counts it unparseable. Conservative: the
+#: same text inside a string (``": info"``) only sends a file to the reader for nothing.
+_NONSTANDARD_JSON = (
+    r"[:,\[]\s*(?:[-+]?(?i:nan|inf)|-?[0-9][0-9.]*[eE][+]?[0-9]{3})|,\s*[\]}]"
+)
 #: a record's ids from the columns of :meth:`SqlFileScan.fused` (``''``: no rule matched)
 _COMBINE = (
     "CASE WHEN ids_a = '' THEN coalesce(ids_b, '') WHEN coalesce(ids_b, '') = '' THEN ids_a "
@@ -240,8 +250,7 @@ class SqlFileScan:
             "TRY_CAST(substr(etime, 2, 19) AS TIMESTAMP) IS NULL",
             "r.CloudTrailEvent IS NOT NULL",
         ]
-        if self.plan.dotted_patterns():
-            tests.append("dotted")
+        tests.append("dotted")  # a literal dotted key, or JSON that only DuckDB accepts
         for name in self.plan.promoted:
             c = f"r.{_col(name)}"
             tests.append(f"coalesce(left({c}, 1) IN ('[', '{{'), false)")
@@ -279,8 +288,8 @@ class SqlFileScan:
         lines = kind == "lines"
         desc = json.dumps(self.record_type)
         flist = "[" + ", ".join(_q(f) for f in files) + "]"
-        patterns = self.plan.dotted_patterns()
-        dotted = " OR ".join(self.dialect.regex("json", p, "") for p in patterns) or "false"
+        patterns = (*self.plan.dotted_patterns(), _NONSTANDARD_JSON)
+        dotted = " OR ".join(self.dialect.regex("json", p, "") for p in patterns)
         if lines:
             source = (
                 f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
