@@ -122,7 +122,10 @@ def test_both_engines_produce_the_same_alerts(tmp_path: Path, builtin: tuple[Rul
     stream = run_detection([str(trail), str(tmp_path)], builtin, engine="stream")
     batch = run_detection([str(trail), str(tmp_path)], builtin, engine="batch")
     assert [a.to_dict() for a in stream.alerts] == [a.to_dict() for a in batch.alerts]
-    assert len(stream.alerts) == 4  # the file read twice: directly and through its folder
+    # the file given directly and again through its folder is read once
+    assert len(stream.alerts) == 2
+    assert [p.reason for p in stream.stats.skipped] == ["already read from an earlier source"]
+    assert stream.stats.skipped == batch.stats.skipped
 
 
 def test_alert_record_is_json_with_attribution(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
@@ -151,7 +154,10 @@ def test_alert_record_is_json_with_attribution(tmp_path: Path, builtin: tuple[Ru
 
 def test_findings_from_alerts(tmp_path: Path, builtin: tuple[Rule, ...]) -> None:
     trail = write_trail(tmp_path)
-    alerts = run_detection([str(trail), str(trail)], builtin).alerts
+    copy = tmp_path / "copy" / trail.name  # the same events delivered twice, in two files
+    copy.parent.mkdir()
+    copy.write_bytes(trail.read_bytes())
+    alerts = run_detection([str(trail), str(copy)], builtin).alerts
     findings = alerts_to_findings(alerts)
     assert len(findings) == 2  # grouped per rule, account and region
     by_rule = {f.source_id: f for f in findings}

@@ -4,8 +4,9 @@ A delivered ``{"Records": [...]}`` document, ``compact`` when it starts as Cloud
 it (``{"Records":``, no line break in its first 4 KiB: most likely one line, which DuckDB
 reads faster line by line) or ``doc``, JSON Lines (``lines``), or anything else
 (``other``: left to the reader, which counts what it cannot parse), told from the first
-4 KiB of the (gunzipped) file; CloudTrail digest files are skipped and counted, as
-:func:`cloudwarden.detect.sources.read_events` does.
+4 KiB of the (gunzipped) file. The files are enumerated as
+:func:`cloudwarden.detect.sources.read_events` enumerates them (the same function): digest
+files skipped and counted, folders that cannot be listed reported, each file read once.
 """
 
 from __future__ import annotations
@@ -18,35 +19,25 @@ from pathlib import Path
 
 from cloudwarden.detect.sources import cloudtrail
 from cloudwarden.detect.sources.model import SourceStats
+from cloudwarden.detect.sources.reader import local_files
 
 __all__ = ["cloudtrail_files"]
 
 
 def cloudtrail_files(
-    paths: Iterable[str | os.PathLike[str]], stats: SourceStats
+    paths: Iterable[str | os.PathLike[str]], stats: SourceStats, seen: set[str] | None = None
 ) -> list[tuple[str, str, str]]:
     """``(path, origin, kind)`` of every file under ``paths``, kind ``compact`` or ``doc`` (a
     delivered ``{"Records": ...}`` document), ``lines`` (JSON Lines) or ``other`` (left to
-    the reader);
-    digest files are skipped and counted in ``stats`` as :func:`read_events` does."""
-    out: list[tuple[str, str, str]] = []
-    for p in paths:
-        root = Path(p)
-        if root.is_file():
-            out.append((str(root), root.name, ""))
-            continue
-        files = sorted(
-            f
-            for f in root.rglob("*")
-            if f.is_file() and not any(s.startswith(".") for s in f.relative_to(root).parts)
-        )
-        for f in files:
-            rel = f.relative_to(root)
-            if "CloudTrail-Digest" in rel.parts:
-                stats.skip(rel.as_posix(), "CloudTrail digest file (hashes, no events)")
-                continue
-            out.append((str(f), rel.as_posix(), ""))
-    return [(path, origin, _sniff(path)) for path, origin, _ in out]
+    the reader).
+
+    The files are those :func:`read_events` reads, enumerated by the same
+    :func:`~cloudwarden.detect.sources.reader.local_files`: digest files skipped and counted
+    in ``stats``, folders that cannot be listed counted as problems, and a file met again
+    (a path given twice, or inside an earlier one; by real path, across ``paths`` and
+    ``seen``, by default ``stats.read_paths``) skipped and recorded."""
+    out = [(str(file), origin) for p in paths for file, origin in local_files(Path(p), stats, seen)]
+    return [(path, origin, _sniff(path)) for path, origin in out]
 
 
 def _sniff(path: str) -> str:

@@ -91,6 +91,10 @@ class SourceStats:
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     max_problems: int = 1000
+    #: the real paths of the local files read (or being read) into these stats: one run
+    #: reads all its sources into one SourceStats, so a file met again (a source given
+    #: twice, or one inside another) is skipped, not read twice
+    read_paths: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def problem(self, location: str, reason: str) -> None:
         self.unparseable += 1
