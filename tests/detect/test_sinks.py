@@ -66,11 +66,16 @@ def hook() -> Iterator[Receiver]:
     [
         ("stdout", StdoutSink, "stdout"),
         ("file:/tmp/a.jsonl", FileSink, "file:/tmp/a.jsonl"),
-        ("webhook:https://example.com/in/abc", WebhookSink, "webhook:https://example.com/…"),
+        ("webhook:https://example.com/in/abc", WebhookSink, "webhook:https://example.com/in/abc"),
         (
-            "slack:https://hooks.slack.com/services/T/B/X",
+            "webhook:https://u:pw@example.com:8443/hook/secret-token-123?key=k#f",
+            WebhookSink,
+            "webhook:https://example.com:8443/hook/secr…?…",
+        ),
+        (
+            "slack:https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx",
             SlackSink,
-            "slack:https://hooks.slack.com/…",
+            "slack:https://hooks.slack.com/services/T012…/B045…/abcd…",
         ),
         (f"sns:{TOPIC}", SnsSink, f"sns:{TOPIC}"),
         ("eventbridge:default", EventBridgeSink, "eventbridge:default"),
@@ -80,7 +85,7 @@ def hook() -> Iterator[Receiver]:
 def test_specs_name_their_sink_without_secrets(spec: str, kind: type, name: str) -> None:
     sink = parse_sink(spec)
     assert isinstance(sink, kind)
-    assert sink.name == name  # a webhook URL's path (its secret) is not shown
+    assert sink.name == name  # a webhook URL's tokens, credentials and query are not shown
     assert sink.spec == spec  # ... but kept to rebuild the sink
 
 

@@ -19,7 +19,7 @@ from rich.table import Table
 from cloudwarden.cli.common import UserError, stdout
 from cloudwarden.detect.alert import alert_id
 from cloudwarden.detect.delivery import DeliveryReport, Router, SpoolError, spooled_specs
-from cloudwarden.detect.sinks import Sink, StoreSink, parse_sink
+from cloudwarden.detect.sinks import FileSink, Sink, StoreSink, parse_sink
 from cloudwarden.model import Severity
 
 
@@ -79,15 +79,75 @@ def show_reports(reports: Sequence[DeliveryReport], router: Router, quiet: bool)
             print(f"{r.sink}: {r.sent} alert(s) delivered{extra}", file=sys.stderr)
 
 
+class _Respelled:
+    """A sink rebuilt from a spool recorded under another spelling of its spec.
+
+    The router finds a spool by its sink's ``spec``: this one keeps the recorded spelling
+    (e.g. ``store:real.db`` from an older cloudwarden, relative) and sends through the
+    sink the spec names now (``store:/abs/real.db``).
+    """
+
+    def __init__(self, sink: Sink, recorded: str) -> None:
+        self._sink = sink
+        self.spec = recorded
+        self.name = sink.name
+
+    def send(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        self._sink.send(alerts)
+
+
+def _normalised(spec: str) -> str | None:
+    """The spec as its sink spells it (absolute paths), or None if it names no sink."""
+    try:
+        return parse_sink(spec).spec
+    except ValueError:
+        return None
+
+
+def _spooled_sink(sink: Sink, recorded: str) -> Sink:
+    if sink.spec == recorded:
+        return sink
+    if isinstance(sink, FileSink | StoreSink):  # no secret in a path
+        _warn(
+            f"spool recorded for {recorded!r} (a relative path, from an older cloudwarden); "
+            f"delivering to {sink.name}"
+        )
+    return _Respelled(sink, recorded)
+
+
+def _flush_targets(specs: Sequence[str] | None, spool_dir: Path) -> list[Sink]:
+    """A sink per spool to re-send: every spooled one, or those matching ``specs``.
+
+    A spec matches a spool when both name the same sink once normalised (``file:a.jsonl``
+    and ``file:./a.jsonl`` from the same folder, or its absolute path, match).
+    """
+    recorded = spooled_specs(spool_dir)
+    if not specs:
+        return [
+            _spooled_sink(sink, spec)
+            for spec, sink in zip(
+                recorded, build_sinks(recorded, store=False, db=None), strict=True
+            )
+        ]
+    targets: dict[str, Sink] = {}
+    by_sink = [(spec, _normalised(spec)) for spec in recorded]
+    for sink in build_sinks(specs, store=False, db=None):
+        matches = [spec for spec, normal in by_sink if normal == sink.spec]
+        if not matches:
+            _warn(f"nothing in the spool {spool_dir} matches sink {sink.name}")
+        for spec in matches:
+            targets.setdefault(spec, _spooled_sink(sink, spec))
+    return list(targets.values())
+
+
 def flush(specs: Sequence[str] | None, spool: Path | None, quiet: bool) -> int:
     """Re-send spools (of ``specs``, default every spooled sink); exit code 0, or 2 if any stay."""
     router = Router([], spool)
-    wanted = list(specs) if specs else spooled_specs(router.spool_dir)
-    if not wanted:
-        if not quiet:
+    router.sinks = tuple(_flush_targets(specs, router.spool_dir))
+    if not router.sinks:
+        if not quiet and not specs:
             print(f"nothing spooled in {router.spool_dir}", file=sys.stderr)
         return 0
-    router.sinks = tuple(build_sinks(wanted, store=False, db=None))
     try:
         reports = router.flush()
     except SpoolError as exc:

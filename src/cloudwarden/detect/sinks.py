@@ -14,8 +14,13 @@ Sinks deliver at least once, never exactly once: the receiver (or the store, key
 On the command line a sink is a spec: ``stdout``, ``file:PATH``, ``webhook:URL``,
 ``slack:URL``, ``sns:TOPIC_ARN``, ``eventbridge:BUS_NAME_OR_ARN`` or ``store[:PATH]``
 (:func:`parse_sink`). A webhook URL is often a secret (a Slack incoming-webhook URL is a
-credential), so a sink's ``name``, used in messages, shows only the URL's scheme and host;
-its ``spec`` keeps the full text.
+credential), so a sink's ``name``, used in messages, shows the URL's scheme, host and path
+with every long path segment (a token) cut to its first characters, and never its user
+name, password, query string or fragment; its ``spec`` keeps the full text.
+
+The path of a ``file:`` or ``store:`` sink is made absolute when the sink is built, so its
+``spec`` — recorded beside a spool for ``detect flush`` — names the same file from any
+working folder.
 """
 
 from __future__ import annotations
@@ -160,7 +165,7 @@ class FileSink:
     """Appends JSON Lines to a file; each batch is one fsynced write of whole lines."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path = _absolute(path)
         self.name = self.spec = f"file:{self.path}"
 
     def send(self, alerts: Sequence[AlertDict]) -> None:
@@ -170,14 +175,34 @@ class FileSink:
             raise SinkError(f"{self.name}: {exc.strerror or exc}") from None
 
 
+def _absolute(path: str | Path) -> Path:
+    """``path`` made absolute against the working folder, ``.`` and ``..`` resolved.
+
+    Not :meth:`Path.resolve`: symlinks are kept, so ``file:/dev/stdout`` stays itself.
+    """
+    return Path(os.path.abspath(path))
+
+
+#: a webhook path segment longer than this may be a token: it is cut to its first
+#: :data:`_TOKEN_SHOWN` characters, enough to tell webhooks apart (Slack's
+#: ``/services/T0…/B0…/<24-character secret>`` shows as ``/services/T012…/B045…/abcd…``)
+_SEGMENT_SHOWN = 8
+_TOKEN_SHOWN = 4
+
+
 def _redacted(url: str) -> str:
+    """Scheme, host, port and path, long segments cut; no credentials, query or fragment."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host += f":{parts.port}"
-    return (
-        f"{parts.scheme}://{host}/…" if parts.path not in ("", "/") else f"{parts.scheme}://{host}"
-    )
+    segments = [
+        seg if len(seg) <= _SEGMENT_SHOWN else seg[:_TOKEN_SHOWN] + "…"
+        for seg in parts.path.split("/")
+    ]
+    path = "/".join(segments).rstrip("/")
+    extra = "?…" if parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{path}{extra}"
 
 
 def _post_json(name: str, url: str, body: Any, timeout: float) -> None:
@@ -375,7 +400,7 @@ class StoreSink:
     def __init__(self, path: str | Path | None = None) -> None:
         from cloudwarden.store import default_path
 
-        self.path = Path(path) if path is not None else default_path()
+        self.path = _absolute(path if path is not None else default_path())
         self.spec = f"store:{self.path}"
         self.name = self.spec
         self.recorded = 0

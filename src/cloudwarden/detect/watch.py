@@ -11,8 +11,14 @@ continue across polls. Alerts go through a :class:`~cloudwarden.detect.delivery.
 atomically (temp file, fsync, rename) with the objects processed and the detector's state.
 The order is: read, detect, deliver, save — so a crash before the save reads the batch
 again after a restart and re-sends the same alerts (same ``alert_id``, deduplicated by the
-store): at least once, never lost. Ctrl-C finishes the object being read, delivers and
-saves, then stops; a second Ctrl-C stops at once.
+store): at least once, never lost. Ctrl-C (SIGINT) or SIGTERM — what systemd, Docker and
+Kubernetes send to stop a service — finishes the object being read, delivers and saves, then
+stops; a second signal stops at once.
+
+The default state file is one per set of sources, named by a hash of their normalised
+spellings (:func:`normalise_source`): ``ct``, ``ct/``, ``./ct`` and the absolute path of the
+same folder share one state file, and the same relative ``ct`` run from two other folders
+does not.
 
 **What is listed.** Local folders are walked like ``detect run`` walks them (hidden files —
 e.g. a copy in progress under a temporary dot-name — and CloudTrail digests skipped);
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import signal
 import threading
 import time
@@ -54,7 +61,12 @@ __all__ = [
     "WatchState",
     "Watcher",
     "default_state_path",
+    "normalise_source",
 ]
+
+
+#: the signals that ask a running watch for a clean stop (Ctrl-C; systemd, Docker, Kubernetes)
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class DetectorLike(Protocol):
@@ -63,9 +75,41 @@ class DetectorLike(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+def _is_lookup(spec: str) -> bool:
+    return spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?")
+
+
+def normalise_source(spec: str) -> str:
+    """One spelling per source: a local file or folder as its absolute real path.
+
+    ``ct``, ``ct/``, ``./ct`` and ``/abs/ct`` (or a symlink to it) are one source; a relative
+    ``ct`` is a different source in another working folder. ``s3://bucket/`` is
+    ``s3://bucket`` (both list the whole bucket), but other S3 prefixes are kept as written:
+    ``s3://b/logs`` also lists ``logs-old/…``, which ``s3://b/logs/`` does not.
+    ``cloudtrail:lookup_events`` specs are kept as written.
+    """
+    if _is_lookup(spec):
+        return spec
+    if spec.startswith("s3://"):
+        try:
+            bucket, prefix = split_s3_url(spec)
+        except SourceError:
+            return spec
+        return f"s3://{bucket}" if not prefix else spec
+    try:
+        return str(Path(spec).resolve())
+    except (OSError, RuntimeError):  # a symlink loop: absolute will do
+        return os.path.abspath(spec)
+
+
 def default_state_path(sources: Sequence[str]) -> Path:
-    """A state file per set of sources, in the user's data folder."""
-    digest = hashlib.blake2b("\n".join(sorted(sources)).encode(), digest_size=8).hexdigest()
+    """A state file per set of sources (normalised, see :func:`normalise_source`).
+
+    In the user's data folder. State files of cloudwarden versions that hashed the sources
+    as spelled are not found under this name: the watch starts afresh.
+    """
+    names = sorted({normalise_source(s) for s in sources})
+    digest = hashlib.blake2b("\n".join(names).encode(), digest_size=8).hexdigest()
     return Path(platformdirs.user_data_dir("cloudwarden")) / "watch" / f"{digest}.json"
 
 
@@ -137,7 +181,7 @@ class Watcher:
         ] = make_detector,
     ) -> None:
         for spec in sources:
-            if spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?"):
+            if _is_lookup(spec):
                 raise WatchError(f"{spec}: not a source watch can poll (use a folder or s3://)")
             if not spec.startswith("s3://") and not Path(spec).exists():
                 raise WatchError(f"{spec}: no such file or folder")
@@ -146,9 +190,16 @@ class Watcher:
                     split_s3_url(spec)
                 except SourceError as exc:
                     raise WatchError(str(exc)) from None
-        self.sources = tuple(sources)
+        # one spelling per source, so the state's keys match whatever way it is written
+        self.sources = tuple(dict.fromkeys(normalise_source(s) for s in sources))
         self.state_path = state_path
         self.state = WatchState.load(state_path)
+        adopted = False
+        for spec in sources:  # a state file keyed by the sources as spelled (older versions)
+            key = normalise_source(spec)
+            if key != spec and key not in self.state.seen and spec in self.state.seen:
+                self.state.seen[key] = self.state.seen.pop(spec)
+                adopted = True
         self.router = router
         self.batch_objects = max(1, batch_objects)
         self.settle = settle
@@ -157,7 +208,7 @@ class Watcher:
         self._aws = aws
         self._stop = threading.Event()
         self._polls = 0
-        self._pruned = False
+        self._pruned = adopted  # the state changed: saved by the first poll
 
     # -- control -------------------------------------------------------------
     def stop(self) -> None:
@@ -177,9 +228,11 @@ class Watcher:
     ) -> int:
         """Poll until stopped (or ``max_polls`` polls); return the number of polls made.
 
-        In the main thread, the first Ctrl-C (SIGINT) asks for a clean stop.
+        In the main thread, the first Ctrl-C (SIGINT) or SIGTERM asks for a clean stop
+        (finish the object being read, deliver, save); a second one stops at once. The
+        previous handlers are restored on return.
         """
-        restore = self._trap_sigint()
+        restore = self._trap_signals()
         try:
             while not self.stopping:
                 result = self.poll()
@@ -192,19 +245,26 @@ class Watcher:
             restore()
         return self._polls
 
-    def _trap_sigint(self) -> Callable[[], None]:
+    def _trap_signals(self) -> Callable[[], None]:
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
-        previous = signal.getsignal(signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+
+        def now() -> None:  # a second signal: stop at once, as without the watch
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
         def handler(signum: int, frame: FrameType | None) -> None:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # second Ctrl-C: now
+            now()
             self.stop()
 
-        signal.signal(signal.SIGINT, handler)
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, handler)
 
         def restore() -> None:
-            signal.signal(signal.SIGINT, previous)
+            for sig, before in previous.items():
+                # None: a handler not installed from Python, which cannot be put back
+                signal.signal(sig, before if before is not None else signal.SIG_DFL)
 
         return restore
 
