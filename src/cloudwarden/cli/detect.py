@@ -15,6 +15,7 @@ from cloudwarden.cli.common import UserError, progress_bar
 from cloudwarden.detect.delivery import Router, SpoolError
 from cloudwarden.detect.rules import builtin_native_rules, builtin_rules, load_native, load_rules
 from cloudwarden.detect.rules.catalog import select_rules
+from cloudwarden.detect.rules.hatch import hatch_counts, hatch_errors
 from cloudwarden.detect.rules.ir import Problem, Rule
 from cloudwarden.detect.run import (
     ENGINES,
@@ -227,6 +228,7 @@ def run(
     if not loaded:
         raise UserError(_NO_RULES)
     eng: EngineName = "batch" if engine == "batch" else "stream"
+    before = hatch_counts()
     with progress_bar("reading events", quiet) as update:
         try:
             result = run_detection(
@@ -237,6 +239,8 @@ def run(
             )
         except SourceError as exc:
             raise UserError(str(exc)) from None
+    for failed in hatch_errors(loaded, since=before):  # per rule, like the load problems, even with -q
+        _err(f"cloudwarden: rule [{failed.rule_id}]: {failed}")
     stats = result.stats
     if stats.unparseable and not stats.total_events:
         first = stats.problems[0] if stats.problems else None

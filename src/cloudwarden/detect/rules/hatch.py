@@ -8,6 +8,10 @@ dotted field path to value over the record the engines match (the CloudTrail rec
 parsed fields of a flow / access log line), so ``fields["requestParameters.policyDocument"]``
 works although CloudTrail keeps that value nested; the record itself is ``fields.raw``.
 
+The engines call the function contained (:func:`contain_hatch`): when it raises on an
+event, that event does not match the rule and the failure is counted per rule
+(:func:`hatch_errors`: the exception and on how many events), instead of stopping the run.
+
 The functions here read CloudTrail's ``requestParameters`` as AWS records them: the IAM
 calls carry their policy documents as JSON *strings* (``policyDocument`` for
 ``UpdateAssumeRolePolicy``, ``assumeRolePolicyDocument`` for ``CreateRole``), while S3's
@@ -19,19 +23,27 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cloudwarden.checks.builtin.s3._public_policy import as_list, public_grants, statements
 from cloudwarden.detect.rules.evaluate import _getter
+from cloudwarden.detect.rules.ir import Rule
 
 __all__ = [
+    "ContainedHatch",
     "EventFields",
     "HatchError",
+    "HatchFailures",
     "HatchFunction",
+    "RuleHatchError",
     "account_of",
     "bucket_policy_external_account",
     "bucket_policy_public",
+    "contain_hatch",
+    "hatch_counts",
+    "hatch_errors",
     "lambda_permission_external",
     "resolve_hatch",
     "trust_names_external_account",
@@ -49,7 +61,10 @@ class HatchError(ValueError):
 
 
 def resolve_hatch(ref: str) -> HatchFunction:
-    """Import ``module:function``; :class:`HatchError` (one line) when that is not possible."""
+    """Import ``module:function``; :class:`HatchError` (one line) when that is not possible.
+
+    The function itself, as written: the engines call it through :func:`contain_hatch`.
+    """
     if not _REF.match(ref):
         raise HatchError(f"python reference {ref!r} is not of the form module:function")
     module_name, _, name = ref.partition(":")
@@ -61,6 +76,101 @@ def resolve_hatch(ref: str) -> HatchFunction:
     if not callable(fn):
         raise HatchError(f"module {module_name!r} has no function {name!r}")
     return fn  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
+class HatchFailures:
+    """The events on which a rule's function raised, and the first and last exception."""
+
+    rule_id: str
+    ref: str
+    events: int = 0
+    first: str = ""
+    last: str = ""
+
+    def add(self, exc: BaseException) -> None:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        if len(text) > _MAX_MESSAGE:
+            text = text[: _MAX_MESSAGE - 1] + "…"
+        self.events += 1
+        self.last = text
+        if not self.first:
+            self.first = text
+
+
+#: (rule id, function reference) -> its failures, for the process
+_FAILURES: dict[tuple[str, str], HatchFailures] = {}
+_MAX_MESSAGE = 300
+
+
+class ContainedHatch:
+    """A rule's hatch function with its exceptions contained: an event on which it raises
+    does not match, and the failure is counted (see :func:`hatch_errors`), so one faulty
+    function never stops a run nor loses the other rules' alerts."""
+
+    __slots__ = ("failures", "fn")
+
+    def __init__(self, rule: Rule, fn: HatchFunction) -> None:
+        self.fn = fn
+        key = (rule.id, rule.python)
+        record = _FAILURES.get(key)
+        if record is None:
+            record = _FAILURES[key] = HatchFailures(rule.id, rule.python)
+        self.failures = record
+
+    def __call__(self, fields: Mapping[str, Any]) -> bool:
+        try:
+            return bool(self.fn(fields))
+        except (Exception, SystemExit) as exc:  # the rule author's code: any failure
+            self.failures.add(exc)
+            return False
+
+
+def contain_hatch(rule: Rule) -> ContainedHatch:
+    """``rule``'s ``python:`` function (:func:`resolve_hatch`), contained."""
+    return ContainedHatch(rule, resolve_hatch(rule.python))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHatchError:
+    """A rule whose ``python:`` function raised on some events (they did not match it)."""
+
+    rule_id: str
+    ref: str
+    events: int
+    error: str
+
+    def __str__(self) -> str:
+        s = "" if self.events == 1 else "s"
+        return (
+            f"python function {self.ref} raised {self.error} on {self.events} event{s} "
+            "(those events did not match the rule)"
+        )
+
+
+def hatch_counts() -> dict[tuple[str, str], int]:
+    """How many events each rule's function has failed on so far (for :func:`hatch_errors`)."""
+    return {key: record.events for key, record in _FAILURES.items()}
+
+
+def hatch_errors(
+    rules: Iterable[Rule], since: Mapping[tuple[str, str], int] | None = None
+) -> list[RuleHatchError]:
+    """The rules among ``rules`` whose ``python:`` function raised, in rule order: how many
+    events it failed on and its first exception. Counts are for the process; ``since``, a
+    :func:`hatch_counts` taken earlier, leaves out what was counted before it (the
+    exception shown is then the last one)."""
+    out: list[RuleHatchError] = []
+    for rule in rules:
+        key = (rule.id, rule.python)
+        record = _FAILURES.get(key) if rule.python else None
+        if record is None:
+            continue
+        events = record.events - (since or {}).get(key, 0)
+        if events > 0:
+            error = record.last if since is not None else record.first
+            out.append(RuleHatchError(rule.id, rule.python, events, error))
+    return out
 
 
 class EventFields(Mapping[str, Any]):

@@ -39,11 +39,17 @@ from cloudwarden.detect.rules.ir import (
     RuleTest,
     Threshold,
 )
-from cloudwarden.detect.rules.sigma import SigmaConversionError, _detection, _rule_files
+from cloudwarden.detect.rules.sigma import (
+    SigmaConversionError,
+    _detection,
+    _rule_files,
+    not_a_rule,
+)
 
 __all__ = [
     "BUILTIN_PREFIX",
     "LOGSOURCES",
+    "MAX_DURATION",
     "SEVERITIES",
     "SafeLoader",
     "builtin_native_rules",
@@ -79,6 +85,10 @@ _TAG = re.compile(r"^[a-z0-9_-]+\.[a-z0-9_.-]+$")
 _FIELD = r"[A-Za-z_][\w.-]*"
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: the longest threshold window or suppression: a year (a leap one). Anything longer is a
+#: typo, and beyond what date arithmetic can hold (``99999999999d`` overflows ``timedelta``)
+MAX_DURATION_DAYS = 366
+MAX_DURATION = MAX_DURATION_DAYS * 86400
 _THRESHOLD = re.compile(
     rf"^count(?:\(\s*distinct\s+(?P<distinct>{_FIELD})\s*\))?\s*(?P<op>>=|>)\s*(?P<n>\d+)"
     rf"(?:\s+by\s+(?P<by>{_FIELD}(?:\s*,\s*{_FIELD})*))?\s+within\s+(?P<within>\S+)$"
@@ -86,11 +96,15 @@ _THRESHOLD = re.compile(
 
 
 def parse_duration(text: str) -> int:
-    """``30s``, ``10m``, ``1h``, ``7d`` as seconds (positive); ValueError otherwise."""
+    """``30s``, ``10m``, ``1h``, ``7d`` as seconds (positive, at most :data:`MAX_DURATION`);
+    ValueError otherwise."""
     m = _DURATION.match(text.strip())
     if m is None or int(m.group(1)) == 0:
         raise ValueError(f"bad duration {text!r} (a positive number and s, m, h or d: 10m)")
-    return int(m.group(1)) * _UNITS[m.group(2)]
+    seconds = int(m.group(1)) * _UNITS[m.group(2)]
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {text!r} is too long (at most {MAX_DURATION_DAYS}d)")
+    return seconds
 
 
 def parse_threshold(text: str) -> Threshold:
@@ -106,7 +120,11 @@ def parse_threshold(text: str) -> Threshold:
     if op == ">=" and n < 1:
         raise ValueError(f"threshold {text!r} is always met (drop it instead)")
     by = tuple(f.strip() for f in m.group("by").split(",")) if m.group("by") else ()
-    return Threshold(op, n, parse_duration(m.group("within")), by, m.group("distinct"))
+    try:
+        within = parse_duration(m.group("within"))
+    except ValueError as exc:
+        raise ValueError(f"threshold {text!r}: {exc}") from None
+    return Threshold(op, n, within, by, m.group("distinct"))
 
 
 def is_native(data: Any) -> bool:
@@ -183,7 +201,8 @@ def _load_file(path: Path, problems: list[Problem]) -> Rule | None:
         or not isinstance(docs[0], dict)
         or not isinstance(nodes[0], yaml.MappingNode)
     ):
-        problems.append(Problem(str(path), "a rule file holds one YAML mapping (one rule)"))
+        why = not_a_rule(docs) if len(docs) == 1 else None
+        problems.append(Problem(str(path), why or "a rule file holds one YAML mapping (one rule)"))
         return None
     ctx = _Ctx(path, {})
     for key_node, _ in nodes[0].value:
@@ -321,14 +340,18 @@ def _detection_of(data: Mapping[str, Any], title: str, logsource: str, ctx: _Ctx
     if not isinstance(section, dict):
         ctx.add("detection must be a mapping of selections and a condition", "detection")
         return None
-    sigma = SigmaRule.from_dict(
-        {
-            "title": title or ctx.rule_id or ctx.path.stem,
-            "logsource": {"product": "aws", "service": logsource or "cloudtrail"},
-            "detection": section,
-        },
-        collect_errors=True,
-    )
+    try:
+        sigma = SigmaRule.from_dict(
+            {
+                "title": title or ctx.rule_id or ctx.path.stem,
+                "logsource": {"product": "aws", "service": logsource or "cloudtrail"},
+                "detection": section,
+            },
+            collect_errors=True,
+        )
+    except Exception as exc:  # pySigma on a shape it does not expect (condition: 5 ...)
+        ctx.add(f"detection: {type(exc).__name__}: {exc}", "detection")
+        return None
     for err in sigma.errors:
         ctx.add(f"detection: {err.args[0] if err.args else type(err).__name__}", "detection")
     if sigma.errors:
@@ -337,7 +360,9 @@ def _detection_of(data: Mapping[str, Any], title: str, logsource: str, ctx: _Ctx
         return _detection(sigma)
     except (SigmaError, SigmaConversionError) as exc:
         ctx.add(f"detection: {exc}", "detection")
-        return None
+    except Exception as exc:  # likewise, when the condition is parsed
+        ctx.add(f"detection: {type(exc).__name__}: {exc}", "detection")
+    return None
 
 
 def _threshold(data: Mapping[str, Any], ctx: _Ctx) -> Threshold | None:

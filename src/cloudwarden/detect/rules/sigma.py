@@ -98,14 +98,35 @@ def _rule_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Pa
     return files
 
 
+#: libyaml when the build has it (the same documents as pySigma's ``yaml.safe_load_all``)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_file(path: Path, rules: list[Rule], problems: list[Problem]) -> None:
     try:
         text = path.read_text(encoding="utf-8")
-        collection = SigmaCollection.from_yaml(
-            text, collect_errors=True, source=SigmaRuleLocation(path)
-        )
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError) as e:
+        docs = list(yaml.load_all(text, Loader=_SafeLoader))
+    except (OSError, UnicodeDecodeError) as e:
         problems.append(Problem(str(path), f"cannot read rule file: {e}"))
+        return
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problems.append(Problem(str(path), f"invalid YAML: {e}".splitlines()[0], line=line))
+        return
+    not_mapping = not_a_rule(docs)
+    if not_mapping is not None:
+        problems.append(Problem(str(path), not_mapping))
+        return
+    try:
+        collection = SigmaCollection.from_dicts(
+            docs, collect_errors=True, source=SigmaRuleLocation(path)
+        )
+    except SigmaError as e:
+        problems.append(Problem(str(path), f"cannot read rule file: {e}"))
+        return
+    except Exception as e:  # pySigma on a document shape it does not expect: one problem
+        problems.append(Problem(str(path), f"not a Sigma rule: {type(e).__name__}: {e}"))
         return
     attribution = _attribution(path)
     for item in collection:
@@ -123,10 +144,89 @@ def _load_file(path: Path, rules: list[Rule], problems: list[Problem]) -> None:
                 )
             )
             continue
+        why = _unreadable_logsource(item)
+        if why is not None:
+            problems.append(Problem(str(path), why, kind="unsupported", rule_id=rule_id))
+            continue
         try:
             rules.append(_to_rule(item, path, attribution))
         except (SigmaConversionError, SigmaError) as e:
             problems.append(Problem(str(path), str(e), kind="unsupported", rule_id=rule_id))
+        except Exception as e:  # a construct the conversion does not expect: this rule only
+            problems.append(
+                Problem(
+                    str(path),
+                    f"cannot convert the rule: {type(e).__name__}: {e}",
+                    kind="unsupported",
+                    rule_id=rule_id,
+                )
+            )
+
+
+def not_a_rule(docs: Sequence[Any]) -> str | None:
+    """Why decoded YAML documents are not rules (a document is a mapping), or None.
+
+    Empty documents (a trailing ``---``) are skipped, as pySigma does; a file of none at all
+    holds no rule, which is reported too rather than passed over in silence.
+    """
+    present = [(i, d) for i, d in enumerate(docs, 1) if d is not None]
+    if not present:
+        return "not a rule: the file holds no YAML document"
+    for i, doc in present:
+        if not isinstance(doc, dict):
+            which = f"YAML document #{i}" if len(docs) > 1 else "YAML"
+            return (
+                f"not a rule: the {which} is {_shape(doc)}, not a mapping "
+                "(a rule file holds one YAML mapping per rule)"
+            )
+    return None
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+#: The Sigma ``logsource.service`` values cloudwarden reads, as
+#: :data:`cloudwarden.detect.matching._SERVICE_KINDS` maps them to its event kinds.
+SERVICES: tuple[str, ...] = (
+    "cloudtrail",
+    "vpcflow",
+    "vpc_flow",
+    "vpcflowlogs",
+    "s3access",
+    "s3_access",
+    "s3",
+)
+_READS = "aws: cloudtrail, vpcflow, s3access"
+
+
+def _unreadable_logsource(rule: SigmaRule) -> str | None:
+    """Why the rule's log source is none cloudwarden reads (so it could never match), or None.
+
+    The product must be ``aws`` when given, the service one of :data:`SERVICES` when given;
+    a category alone (``process_creation``) names endpoint or network logs of other products.
+    A log source naming none of the three applies to every event, as before.
+    """
+    source = rule.logsource
+    product, service, category = source.product, source.service, source.category
+    if product is not None and str(product).lower() != "aws":
+        return f"logsource product {product!r} is not a log cloudwarden reads ({_READS})"
+    if service is not None and str(service).lower() not in SERVICES:
+        return f"logsource service {service!r} is not a log cloudwarden reads ({_READS})"
+    if category is not None and product is None and service is None:
+        return (
+            f"logsource category {category!r} without product aws or a service is not a "
+            f"log cloudwarden reads ({_READS})"
+        )
+    return None
 
 
 def _problem(path: Path, e: SigmaError, rule_id: str | None) -> Problem:

@@ -7,6 +7,7 @@ the same line parsers as files do. The events run through a
 :class:`~cloudwarden.detect.correlate.Detector` holding only the rule under test — so
 thresholds and dedup take part — once per engine, and the number of alerts is compared
 with the expectation (``alert``: at least one, ``no_alert``: none, ``alerts: N``: exactly N).
+A test on which the rule's ``python:`` function raises fails, with the exception.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from cloudwarden.detect.correlate import Detector
 from cloudwarden.detect.matching import ENGINES, EngineName
+from cloudwarden.detect.rules.hatch import hatch_counts, hatch_errors
 from cloudwarden.detect.rules.ir import Rule, RuleTest
 from cloudwarden.detect.sources import Event, SourceStats
 from cloudwarden.detect.sources.cloudtrail import to_event
@@ -110,10 +112,14 @@ def run_rule_tests(rule: Rule, engines: Sequence[EngineName] = ENGINES) -> list[
             result("-", False, str(exc))
             continue
         for engine in engines:
+            before = hatch_counts()
             alerts = Detector([rule], engine).process(events)
             n = len(alerts)
             got = f"{n} alert{'s' if n != 1 else ''}"
-            if case.passes(n):
+            raised = hatch_errors([rule], since=before)
+            if raised:  # the rule's python function failed: the test fails, whatever the count
+                result(engine, False, f"{raised[0]}; {got}")
+            elif case.passes(n):
                 result(engine, True, f"{case.expectation}: {got}")
             else:
                 result(engine, False, f"expected {case.expectation}, got {got}")
