@@ -176,3 +176,33 @@ def test_watch_corrupt_state_is_one_line(env: Path, capsys: pytest.CaptureFixtur
     argv = ["detect", "watch", str(logs), "--state", str(state), "--once", "--no-store"]
     assert main(argv) == 2
     one_error_line(capsys.readouterr().err, "is corrupt")
+
+
+def test_watch_says_where_and_why_even_quiet(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll's problems (a broken file, a folder that cannot be listed: root lists any
+    folder, so os.scandir is made to refuse one) are named one per line, with -q too."""
+    import os
+
+    logs = env / "logs"
+    write_log(logs, "a.json", "e1")
+    (logs / "broken.json").write_text("{not json")
+    (logs / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if isinstance(path, str | os.PathLike) and Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    argv = [
+        "detect", "watch", str(logs), "--no-builtin", "--rules", str(env / "rule.yml"),
+        "--state", str(env / "state.json"), "--once", "--settle", "0", "-q",
+        "--sink", f"file:{env / 'alerts.jsonl'}",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "cloudwarden: warning: poll 1: locked/: cannot list folder: Permission denied" in err
+    assert any(line.startswith("cloudwarden: warning: poll 1: broken.json:") for line in err)

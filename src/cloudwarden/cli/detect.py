@@ -78,6 +78,9 @@ DbOpt = Annotated[
 ]
 
 
+#: the problems of a watch poll shown one per line (the count covers the rest)
+_SHOWN_PROBLEMS = 5
+
 _NO_RULES = "no rules selected (give --rules, drop --no-builtin, or widen the selection)"
 
 
@@ -410,6 +413,13 @@ def watch(
                 f"poll {poll.poll}: {poll.objects} new object(s), {poll.events} event(s), "
                 f"{poll.alerts} alert(s), {poll.stats.unparseable} unparseable{stopped}"
             )
+        # where and why, even with -q (warnings): a few lines, the count says the rest
+        problems = poll.stats.problems
+        for p in problems[:_SHOWN_PROBLEMS]:
+            _err(f"cloudwarden: warning: poll {poll.poll}: {p.location}: {p.reason}")
+        if poll.stats.unparseable > _SHOWN_PROBLEMS:
+            more = poll.stats.unparseable - min(len(problems), _SHOWN_PROBLEMS)
+            _err(f"cloudwarden: warning: poll {poll.poll}: and {more} more problem(s)")
 
     try:
         watcher = Watcher(

@@ -50,6 +50,7 @@ from cloudwarden.detect.delivery import DeliveryReport, Router
 from cloudwarden.detect.rules.ir import Rule
 from cloudwarden.detect.sources import Event, SourceError, SourceStats
 from cloudwarden.detect.sources.blobs import blob_events
+from cloudwarden.detect.sources.reader import walk_files
 from cloudwarden.detect.sources.remote import LOOKUP_SPEC, default_context, split_s3_url
 from cloudwarden.detect.watch_state import STATE_FORMAT, WatchError, WatchState
 
@@ -274,7 +275,7 @@ class Watcher:
         self._polls += 1
         result = PollReport(self._polls)
         try:
-            new = self._new_objects()
+            new = self._new_objects(result.stats)
         except SourceError as exc:
             result.error = str(exc)
             return result
@@ -318,10 +319,10 @@ class Watcher:
         result.events += len(events)
         result.alerts += len(alerts)
 
-    def _new_objects(self) -> list[LogObject]:
+    def _new_objects(self, stats: SourceStats) -> list[LogObject]:
         new: list[LogObject] = []
         for spec in self.sources:
-            listed = list(self._list(spec))
+            listed = list(self._list(spec, stats))
             seen = self.state.seen.get(spec, {})
             present = {o.key for o in listed}
             for key in [k for k in seen if k not in present]:
@@ -330,7 +331,7 @@ class Watcher:
             new.extend(o for o in listed if seen.get(o.key) != o.fingerprint)
         return new
 
-    def _list(self, spec: str) -> Iterator[LogObject]:
+    def _list(self, spec: str, stats: SourceStats) -> Iterator[LogObject]:
         if spec.startswith("s3://"):
             yield from self._list_s3(spec)
             return
@@ -338,7 +339,8 @@ class Watcher:
         if root.is_file():
             files = [(root, root.name)]
         elif root.is_dir():
-            files = [(p, p.relative_to(root).as_posix()) for p in _walk(root)]
+            # as read_events walks it: a folder that cannot be listed is a problem of the poll
+            files = [(p, origin) for p, origin, _ in walk_files(root, stats)]
         else:
             raise SourceError(f"{spec}: no such file or folder")
         now = time.time()
@@ -397,11 +399,3 @@ class Watcher:
         return list(blob_events(io.BytesIO(body), obj.origin, stats))
 
 
-def _walk(root: Path) -> list[Path]:
-    """Every non-hidden file below ``root``, in sorted path order (as ``read_events`` walks)."""
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-    return sorted(files)

@@ -23,7 +23,7 @@ from cloudwarden.detect.sources.remote import (
     s3_events,
 )
 
-__all__ = ["ALREADY_READ", "local_files", "read_events"]
+__all__ = ["ALREADY_READ", "local_files", "read_events", "walk_files"]
 
 #: the reason a file met again (a source given twice, or inside an earlier one) is skipped
 ALREADY_READ = "already read from an earlier source"
@@ -101,7 +101,7 @@ def local_files(
         seen.add(real)
         yield path, path.name
     elif path.is_dir():
-        for file, origin, real in _walk(path, stats):
+        for file, origin, real in walk_files(path, stats):
             if "CloudTrail-Digest" in origin.split("/"):
                 stats.skip(origin, _DIGEST)
                 continue
@@ -114,7 +114,7 @@ def local_files(
         raise SourceError(f"{path}: no such file or folder")
 
 
-def _walk(root: Path, stats: SourceStats) -> list[tuple[Path, str, str]]:
+def walk_files(root: Path, stats: SourceStats) -> list[tuple[Path, str, str]]:
     """``(path, origin, real path)`` of every non-hidden file below ``root``, in sorted path
     order (each folder's entries by name, a subfolder's files in its place among them).
 
