@@ -189,6 +189,23 @@ def test_json_only_duckdb_accepts_is_left_to_the_reader(
     assert stats.unparseable == 1
 
 
+def test_a_file_duckdb_fails_on_without_naming_it_is_found_and_left_to_the_reader(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's I/O errors name no file (a gzip stream with trailing zero bytes, which
+    gzip.decompress accepts; a plain file named .zst): the scan splits the files until it
+    finds the one, instead of failing whole."""
+    write_cloudtrail(tmp_path, generate_records(3000, seed=41), per_file=500)
+    files = sorted(tmp_path.rglob("*.json.gz"))
+    files[2].write_bytes(files[2].read_bytes() + b"\0" * 16)
+    plain = gzip.decompress(files[4].read_bytes())
+    files[4].unlink()
+    zst = files[4].with_name(files[4].name.replace(".json.gz", ".json.zst"))
+    zst.write_bytes(plain)
+    scan = assert_agree(SIGMA, tmp_path)
+    assert {Path(f).name for f in scan.fallback_files} == {files[2].name, zst.name}
+
+
 def test_dotted_keys_and_lists_are_exact(tmp_path: Path) -> None:
     base: dict[str, Any] = next(iter(generate_records(1, seed=1)))
     recs: list[dict[str, Any]] = []

@@ -49,10 +49,10 @@ def _sniff(path: str) -> str:
             start = stream.read(4096)
     except (OSError, EOFError, zlib.error):
         return "other"
-    text = start.lstrip()
+    text = start.lstrip(b" \t\r\n")  # JSON whitespace only: the reader rejects a VT or FF
     if cloudtrail.is_digest(start) or not text.startswith(b"{"):
         return "other"
-    if text[1:].lstrip().startswith(b'"Records"'):
+    if text[1:].lstrip(b" \t\r\n").startswith(b'"Records"'):
         return (
             "compact" if start.startswith(b'{"Records":') and b"\n" not in start.rstrip() else "doc"
         )

@@ -24,7 +24,11 @@ Known, documented gaps (a rule hitting one at compile time is reported in
 every string), IPv6 ``cidr``, regex flags other than ``i``. Gaps only reachable through odd
 data: lists nested directly in lists along a path (the evaluator flattens them), float values
 such as ``1.0`` (DuckDB keeps ``1.0``, the evaluator says ``1``), non-ASCII case folding where
-DuckDB's ``lower`` and Python's ``str.lower`` differ, and regexes outside the RE2 subset.
+DuckDB's ``lower`` and Python's ``str.lower`` differ, regexes outside the RE2 subset, and
+regexes the two read differently (Python's ``$`` also matches before a final newline, its
+``\\s``, ``\\d`` and ``\\w`` are Unicode where RE2's are ASCII). A numeric comparison takes a
+text as a number only in :data:`~cloudwarden.detect.rules.evaluate.NUMBER_PATTERN`, on both
+sides (DuckDB's cast and Python's ``float`` each take more, not the same more).
 
 Every DuckDB-specific construct is produced by one entry of :data:`DUCKDB` (a dialect table);
 the rest is plain SQL, so a Spark dialect is a second table.
@@ -47,7 +51,7 @@ from typing import Any
 
 import orjson
 
-from cloudwarden.detect.rules.evaluate import _getter, _text
+from cloudwarden.detect.rules.evaluate import NUMBER_PATTERN, _getter, _text
 from cloudwarden.detect.rules.ir import And, Expr, Keyword, Match, Not, Or, Rule, Value
 from cloudwarden.detect.sources.model import Event
 
@@ -129,7 +133,10 @@ DUCKDB = Dialect(
         else f"regexp_matches({x}, {_q(pat)})"
     ),
     regex_full=lambda x, pat: f"regexp_full_match({x}, {_q(pat)})",
-    try_double=lambda x: f"TRY_CAST({x} AS DOUBLE)",
+    # a number only in the evaluator's grammar (DuckDB's cast also takes " 5", "nan", ...)
+    try_double=lambda x: (
+        f"CASE WHEN regexp_full_match({x}, {_q(NUMBER_PATTERN)}) THEN TRY_CAST({x} AS DOUBLE) END"
+    ),
     explode_ids=lambda cases: (
         "unnest(list_filter([" + ",\n    ".join(cases) + "], lambda r: r IS NOT NULL))"
     ),

@@ -55,7 +55,13 @@ contains a ``[``; other records take a single ``json_extract_string``.
 
 Known gaps, as for :class:`~cloudwarden.detect.engines.sql.SqlEngine`: a key repeated in
 one object (DuckDB keeps the first, orjson the last), a dotted top-level key whose value
-is ``null``, floats such as ``1.0`` in promoted fields, and case folding outside ASCII.
+is ``null``, floats such as ``1.0`` in promoted fields, case folding outside ASCII, and
+where Python's ``re`` and RE2 read a regex differently (``$`` also before a final newline
+in Python; ``\\s``, ``\\d``, ``\\w`` Unicode in Python, ASCII in RE2). And JSON that DuckDB
+takes and orjson does not which no text search here sees: nesting deeper than 1,024
+levels, and a vertical tab or form feed between tokens (DuckDB skips them, the reader
+rejects the file). A differential fuzzer over layouts, odd records and each rule's values
+found these and the cases now tested in ``tests/detect/engines/test_sql_files_fuzzed.py``.
 
 Output order is the events' order (files in the given order, records in file order),
 then the rules' order, like the streaming engine's; DuckDB keeps the insertion order of a
@@ -108,18 +114,24 @@ __all__ = [
     "cloudtrail_files",
 ]
 
-_TIME_LIKE = '"____-__-__T__:__:__Z"'
+#: CloudTrail's eventTime as the reader takes it (datetime.fromisoformat): DuckDB's cast
+#: alone also takes hour 24, year 0 and spaces for digits; the cast then rejects 30 February
+_TIME_RE = (
+    '"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})'
+    '-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"'
+)
 #: the SQL of the separators (see :mod:`~cloudwarden.detect.engines.sql_packed`)
 _SEP, _HIT_SEP, _ID_SEP = (f"chr({ord(c)})" for c in (SEP_CHAR, HIT_CHAR, ID_CHAR))
 _MAX_OBJECT = 1 << 30
 #: a document's text holding what DuckDB's JSON reader accepts and the reader (orjson,
 #: strict RFC 8259) rejects: NaN or Infinity in any case (DuckDB: ``nan``, ``-inf``, ...), a
-#: comma before a closing bracket, a number with a three-digit exponent (``1e400``, beyond
-#: a double); its file goes to the reader, which counts it unparseable. One search per
+#: comma before a closing bracket, a number with a three-digit exponent (``1e400``) or a
+#: hundred digits (beyond a double past 309); its file goes to the reader, which counts it
+#: unparseable. One search per
 #: character such a value can follow: RE2 skips to a single first byte, and an
 #: alternation led by ``[:,\[]`` cost three times as much (measured). Conservative: the
 #: same text inside a string (``": info"``) only sends a file to the reader for nothing.
-_ODD_VALUE = r"\s*(?:[-+]?(?i:nan|inf)|-?[0-9][0-9.]*[eE][+]?[0-9]{3})"
+_ODD_VALUE = r"\s*(?:[-+]?(?i:nan|inf)|-?[0-9][0-9.]*[eE][+]?[0-9]{3}|-?[0-9]{100})"
 _NONSTANDARD_JSON = (f":{_ODD_VALUE}", f",(?:{_ODD_VALUE}|\\s*[\\]}}])", f"\\[{_ODD_VALUE}")
 #: a record's ids from the columns of :meth:`SqlFileScan.fused` (``''``: no rule matched)
 _COMBINE = (
@@ -247,7 +259,7 @@ class SqlFileScan:
         tests = [
             "r IS NULL",
             "NOT coalesce(starts_with(eid, '\"') AND position('\\' IN eid) = 0, false)",
-            f"NOT coalesce(etime LIKE {_q(_TIME_LIKE)}, false)",
+            f"NOT coalesce(regexp_full_match(etime, {_q(_TIME_RE)}), false)",
             "TRY_CAST(substr(etime, 2, 19) AS TIMESTAMP) IS NULL",
             "r.CloudTrailEvent IS NOT NULL",
         ]
@@ -256,7 +268,10 @@ class SqlFileScan:
             c = f"r.{_col(name)}"
             tests.append(f"coalesce(left({c}, 1) IN ('[', '{{'), false)")
         for name in self.plan.json_cols:
-            tests.append(f"coalesce(position('[[' IN r.{_col(name)}) > 0, false)")
+            # a list directly inside a list, first ("[[") or later (",["): the evaluator
+            # flattens it, the JSON paths do not (DuckDB writes the part compact)
+            c = f"r.{_col(name)}"
+            tests.append(f"coalesce(position('[[' IN {c}) + position(',[' IN {c}) > 0, false)")
         # the alert's account and region travel packed between ASCII separators
         for name in ("awsRegion", "recipientAccountId"):
             c = f"r.{_col(name)}"
@@ -294,7 +309,10 @@ class SqlFileScan:
         if lines:
             source = (
                 f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
-                f"coalesce(({dotted}), false) AS dotted, "
+                # a carriage return splits the line for the reader (bytes.splitlines); a
+                # "Records" key makes it read the line as a delivered document
+                f"coalesce(({dotted}) OR contains(json, chr(13)) "
+                f"OR contains(json, '\"Records\"'), false) AS dotted, "
                 f"NULL::BIGINT AS i, NULL::BIGINT AS n "
                 f"FROM read_json_objects({flist}, format='newline_delimited', filename=true, "
                 f"ignore_errors=true, maximum_object_size={_MAX_OBJECT})"
@@ -303,9 +321,13 @@ class SqlFileScan:
             docs = json.dumps({"Records": [self.record_type]})
             fmt = "newline_delimited" if kind == "compact" else "unstructured"
             source = (
-                f"SELECT f, dotted, unnest(coalesce(d.Records, [NULL])) AS r, "
-                f"unnest(range(1, coalesce(len(d.Records), 1) + 1)) AS i, "
-                f"coalesce(len(d.Records), 1) AS n FROM ("
+                # a document without records (Records missing, null or empty) is one NULL
+                # record, which is irregular: the file goes to the reader, and a file of two
+                # documents is seen as such (each has its row 1)
+                f"SELECT f, dotted, unnest(CASE WHEN len(d.Records) > 0 THEN d.Records "
+                f"ELSE [NULL] END) AS r, "
+                f"unnest(range(1, greatest(coalesce(len(d.Records), 0), 1) + 1)) AS i, "
+                f"greatest(coalesce(len(d.Records), 0), 1) AS n FROM ("
                 f"SELECT filename AS f, json_transform(json, {_q(docs)}) AS d, "
                 f"({dotted}) AS dotted "
                 # a compact document is one line: read line by line, DuckDB parses it once
@@ -437,29 +459,42 @@ class SqlFileScan:
 
     def _fetch(self, con: Any, chunk: list[tuple[str, str, str]]) -> _Fetched:
         """The chunk's matched records per file, its record counts, and the files left to
-        Python with the reason (DuckDB failing on one file reruns the query without it)."""
+        Python with the reason.
+
+        DuckDB stops a query at the first file it cannot read. When its error names the
+        file, the query runs again without it; when it does not (a gzip stream with trailing
+        bytes, a ``.zst`` name on a plain file: I/O errors name no file), the files are
+        split in two and each half queried, down to the one file that fails.
+        """
         per_file: dict[str, list[tuple[int, str]]] = {path: [] for path, _, _ in chunk}
         counts: dict[str, int] = dict.fromkeys(per_file, 0)
         fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
         retry: list[str] = []  # compact documents DuckDB could not read line by line
         for kind in ("compact", "doc", "lines"):
             todo = [p for p, _, k in chunk if k == kind] + (retry if kind == "doc" else [])
-            while todo:
+            groups = [todo] if todo else []
+            while groups:
+                group = groups.pop()
                 try:
-                    rows = con.execute(self.query(todo, kind)).fetchall()
+                    rows = con.execute(self.query(group, kind)).fetchall()
                 except duckdb_error() as exc:
                     # DuckDB names the file it failed on (the longest match: a.json vs a.json.gz)
-                    bad = max((p for p in todo if p in str(exc)), key=len, default=None)
+                    bad = max((p for p in group if p in str(exc)), key=len, default=None)
+                    if bad is None and len(group) > 1:
+                        half = len(group) // 2
+                        groups += [group[half:], group[:half]]  # the first half runs first
+                        continue
                     if bad is None:
-                        raise
-                    todo.remove(bad)
+                        bad = group[0]
+                    group.remove(bad)
                     if kind == "compact":  # a newline after the first 4 KiB: read it whole
                         retry.append(bad)
                     else:
                         fallback[bad] = f"DuckDB could not read it: {str(exc)[:200]}"
+                    if group:
+                        groups.append(group)
                     continue
                 collect(rows, kind == "lines", per_file, counts, fallback)
-                break
         return per_file, counts, fallback
 
     def _results(

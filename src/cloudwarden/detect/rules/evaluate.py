@@ -188,16 +188,21 @@ def _text(v: Any) -> str | None:
     return None
 
 
+#: the text a numeric comparison (lt, lte, gt, gte, neq) takes as a number: ASCII digits, an
+#: optional sign, point and exponent. Python's float() also takes spaces, underscores,
+#: non-ASCII digits, "nan" and "inf", SQL casts take some of them; this grammar is what
+#: every engine reads alike (the SQL compiler tests the same pattern)
+NUMBER_PATTERN = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+_NUMBER = re.compile(NUMBER_PATTERN, re.ASCII)
+
+
 def _number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int | float):
         return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            return None
+    if isinstance(v, str) and _NUMBER.fullmatch(v):
+        return float(v)
     return None
 
 
