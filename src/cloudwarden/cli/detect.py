@@ -96,7 +96,7 @@ def _selected_rules(
 ) -> tuple[list[Rule], list[Problem]]:
     """:func:`_load_rules`, then ``--min-severity`` and ``--exclude-rule``."""
     try:
-        minimum = Severity.parse(min_severity) if min_severity else None
+        minimum = Severity.parse(min_severity) if min_severity is not None else None
     except ValueError as exc:
         raise UserError(str(exc)) from None
     loaded, problems = _load_rules(paths, builtin)
@@ -323,7 +323,9 @@ def list_alerts(
     since: Annotated[
         str | None, typer.Option("--since", help="Last event at or after (ISO 8601).")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many (1 or more), newest first.", min=1)
+    ] = 100,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per alert.")] = False,
     db: Annotated[Path | None, typer.Option("--db", help="Store (default: user data dir).")] = None,
 ) -> None:
@@ -331,8 +333,10 @@ def list_alerts(
     from cloudwarden.store import Store, default_path
 
     when, level = sink_cli.parse_since(since), sink_cli.severity_name(severity)
-    if not (db or default_path()).exists():
-        _err(f"no store at {db or default_path()} (record alerts with --store or --db)")
+    if db is not None and not db.exists():  # a store named on purpose: a typo, not "no alerts"
+        raise UserError(f"--db {db}: no such store")
+    if db is None and not default_path().exists():  # nothing recorded yet: no alerts
+        _err(f"no store at {default_path()} (record alerts with --store or --db)")
         return
     with Store.open(db, read_only=True) as opened:
         found = opened.alerts(rule=rule, since=when, severity=level, limit=limit)

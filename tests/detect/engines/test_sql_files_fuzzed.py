@@ -77,6 +77,25 @@ CASES: dict[str, bytes] = {
     "NaN as a port": nacl(22, "NaN"),
     "fullwidth digits": nacl("\uff12\uff12", 22),
     "non-breaking space": nacl("\u00a022", 22),
+    # regexes Python's re and RE2 read differently: "$" before a final newline, and the
+    # Unicode \\s (a vertical tab, a non-breaking space) in a policy document
+    "$ before a final newline": doc(
+        {
+            "eventID": "e1",
+            "eventTime": "2024-05-01T00:00:00Z",
+            "sourceIPAddress": "1.2.3.4",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": "arn:aws:sts::1:assumed-role/r/i-0123456789abcdef0\n",
+            },
+        }
+    ),
+    "a vertical tab for \\s": doc(
+        record("PutUserPolicy", "iam.amazonaws.com", {"policyDocument": '{"Action"\x0b:"*"}'})
+    ),
+    "a non-breaking space for \\s": doc(
+        record("PutUserPolicy", "iam.amazonaws.com", {"policyDocument": '{"Action"\u00a0:"*"}'})
+    ),
     # numbers orjson cannot hold and JSON whitespace it does not take
     "a 400-digit integer": b'{"Records":['
     + ROOT % (b"2024-05-01T00:00:00Z", b',"x":' + b"1" * 400)

@@ -22,14 +22,19 @@ typed projection could hide a difference (each test is conservative, never the r
   find it unparseable: it is counted there);
 * a promoted field holding a list or an object (its text starts with ``[`` or ``{``), or
   an account or region holding the ASCII separators the hits are packed with;
-* a JSON part with a list directly inside a list (``[[``), or a key on a rule path that
-  contains a dot (the evaluator tries literal dotted keys first), top level or nested;
+* a JSON part with a list directly inside a list (``[[`` or ``,[``), or a key on a rule
+  path that contains a dot (the evaluator tries literal dotted keys first), top level or nested;
 * a JSON Lines row that is a saved ``LookupEvents`` item or not valid JSON;
 * a file holding JSON only DuckDB accepts (``NaN``, ``Infinity``, trailing commas, numbers
   beyond a double: :data:`_NONSTANDARD_JSON`; the reader rejects it);
 * a document without a ``Records`` list, a file holding more than one document (the
   reader rejects it), or a file DuckDB cannot parse (DuckDB stops the whole query on
   malformed JSON, naming the file: that file is set aside and the chunk re-run);
+* a text a rule's regex reads where Python's ``re`` (the evaluator) and RE2 could part: one
+  ending in a newline for a regex with ``$`` (Python's also matches before it), one past
+  ASCII or holding a vertical tab or \\x1c-\\x1f for a regex with ``\\s``, ``\\d``, ``\\w``,
+  ``\\b`` or case folding (Unicode in Python, ASCII in RE2), tested on the field, or on
+  its JSON part as DuckDB writes it;
 * a record that the detection of a rule with a ``python:`` function matches (the function
   runs on the record in Python: :attr:`SqlFileScan.routed`), or whose promoted field holds
   a ``:`` where a rule tests it against an IPv6 ``cidr`` (see
@@ -55,13 +60,12 @@ contains a ``[``; other records take a single ``json_extract_string``.
 
 Known gaps, as for :class:`~cloudwarden.detect.engines.sql.SqlEngine`: a key repeated in
 one object (DuckDB keeps the first, orjson the last), a dotted top-level key whose value
-is ``null``, floats such as ``1.0`` in promoted fields, case folding outside ASCII, and
-where Python's ``re`` and RE2 read a regex differently (``$`` also before a final newline
-in Python; ``\\s``, ``\\d``, ``\\w`` Unicode in Python, ASCII in RE2). And JSON that DuckDB
-takes and orjson does not which no text search here sees: nesting deeper than 1,024
-levels, and a vertical tab or form feed between tokens (DuckDB skips them, the reader
-rejects the file). A differential fuzzer over layouts, odd records and each rule's values
-found these and the cases now tested in ``tests/detect/engines/test_sql_files_fuzzed.py``.
+is ``null``, floats such as ``1.0`` in promoted fields, and case folding outside ASCII
+(outside regexes). And JSON that DuckDB takes and orjson does not which no text search
+here sees: nesting deeper than 1,024 levels, and a vertical tab or form feed between
+tokens (DuckDB skips them, the reader rejects the file). A differential fuzzer over
+layouts, odd records and each rule's values found these and the cases now tested in
+``tests/detect/engines/test_sql_files_fuzzed.py``.
 
 Output order is the events' order (files in the given order, records in file order),
 then the rules' order, like the streaming engine's; DuckDB keeps the insertion order of a
@@ -133,6 +137,9 @@ _MAX_OBJECT = 1 << 30
 #: same text inside a string (``": info"``) only sends a file to the reader for nothing.
 _ODD_VALUE = r"\s*(?:[-+]?(?i:nan|inf)|-?[0-9][0-9.]*[eE][+]?[0-9]{3}|-?[0-9]{100})"
 _NONSTANDARD_JSON = (f":{_ODD_VALUE}", f",(?:{_ODD_VALUE}|\\s*[\\]}}])", f"\\[{_ODD_VALUE}")
+#: the ASCII controls Python's Unicode ``\\s`` takes and RE2's does not (past ASCII, the
+#: test is a text with more bytes than characters)
+_ODD_CONTROL = r"[\x0b\x1c-\x1f]"
 #: a record's ids from the columns of :meth:`SqlFileScan.fused` (``''``: no rule matched)
 _COMBINE = (
     "CASE WHEN ids_a = '' THEN coalesce(ids_b, '') WHEN coalesce(ids_b, '') = '' THEN ids_a "
@@ -190,6 +197,7 @@ class SqlFileScan:
         self._value_sql = [comp.value_text(v) for v in self.value_fields]
         self.plan = plan_for(found)
         self.colon_fields = tuple(comp.colon_fields)
+        self.regex_fields = {k: frozenset(v) for k, v in comp.regex_fields.items()}
         #: the alert's account falls back to ``userIdentity.accountId``: extracted with the
         #: rules' ``userIdentity`` paths, in the same one JSON parse per record
         self._account_index = comp.identity_paths.setdefault(
@@ -280,6 +288,25 @@ class SqlFileScan:
             )
         for name in self.colon_fields:  # an IPv6 cidr the SQL cannot decide
             tests.append(f"coalesce(position(':' IN r.{_col(name)}) > 0, false)")
+        # a text on which Python's re and RE2 may read a rule's regex differently: ending in
+        # a newline (``$``), or holding what only Python's Unicode classes take (a vertical
+        # tab, \x1c-\x1f, any non-ASCII character); in a JSON part, as DuckDB writes them
+        for name, found in self.regex_fields.items():
+            head = name.split(".")[0]
+            if head in PROMOTED and "." in name:
+                continue  # a plain string has no members: the regex never runs
+            c = f"r.{_col(head)}"
+            promoted = head in PROMOTED
+            if "end" in found:
+                end = f"ends_with({c}, chr(10))" if promoted else f"position('\\n\"' IN {c}) > 0"
+                tests.append(f"coalesce({end}, false)")
+            if "unicode" in found:  # past ASCII: more bytes than characters
+                ctrl = (
+                    f"regexp_matches({c}, {_q(_ODD_CONTROL)})"
+                    if promoted
+                    else f"position('\\u00' IN {c}) > 0"  # DuckDB escapes every control
+                )
+                tests.append(f"coalesce(strlen({c}) <> length({c}) OR {ctrl}, false)")
         for name in self.value_fields:  # grouping texts travel packed too
             if name in PROMOTED:
                 c = f"r.{_col(name)}"

@@ -11,6 +11,7 @@ value tests of :class:`~cloudwarden.detect.engines.sql._Compiler`.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import product
@@ -169,6 +170,11 @@ class FileCompiler(_Compiler):
         #: per JSON part, the tests of the grouping texts read from it (see :meth:`value_doc`)
         self.value_odd: dict[str, dict[str, None]] = {}
         self.colon_fields: dict[str, None] = {}
+        #: fields a regex tests where Python's ``re`` (the evaluator) and RE2 may read it
+        #: differently, with the texts on which they may: "end" (a ``$``: Python's matches
+        #: before a final newline too) and "unicode" (``\s``, ``\d``, ``\w``, ``\b`` and
+        #: case folding are Unicode in Python, ASCII in RE2)
+        self.regex_fields: dict[str, set[str]] = {}
 
     @property
     def identity_paths(self) -> dict[str, int]:
@@ -198,6 +204,9 @@ class FileCompiler(_Compiler):
         return f"({out})"
 
     def value_tests(self, m: Match) -> list[Callable[[str], str]]:
+        if m.op == "re":
+            for v in m.values:
+                self._regex_dialect(m.field, str(v), m.regex_flags)
         if m.op != "cidr":
             return super().value_tests(m)
         tests: list[Callable[[str], str]] = []
@@ -210,6 +219,17 @@ class FileCompiler(_Compiler):
             self.colon_fields[m.field] = None
             tests.append(lambda x: "false")
         return tests
+
+    def _regex_dialect(self, name: str, pattern: str, flags: str) -> None:
+        """Note where the two regex dialects could part on ``pattern`` (see
+        :attr:`regex_fields`); conservative: any ``$``, any of the escapes."""
+        found = self.regex_fields.setdefault(name, set())
+        if "$" in pattern:
+            found.add("end")
+        if "i" in flags or re.search(r"\\[sSdDwWbB]|\(\?[a-zA-Z]*i", pattern):
+            found.add("unicode")
+        if not found:
+            del self.regex_fields[name]
 
     def value_text(self, name: str) -> str:
         """SQL of a field's grouping text (:func:`~cloudwarden.detect.engines.stream.field_text`)

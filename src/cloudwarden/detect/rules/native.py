@@ -40,6 +40,7 @@ from cloudwarden.detect.rules.ir import (
     Threshold,
 )
 from cloudwarden.detect.rules.sigma import (
+    SIGMA_POLICY,
     SigmaConversionError,
     _detection,
     _rule_files,
@@ -135,7 +136,7 @@ def is_native(data: Any) -> bool:
 
 
 def load_native(paths: Iterable[str | Path]) -> LoadResult:
-    """Load native rule files (``*.yml``/``*.yaml``, folders searched recursively)."""
+    """Load native rule files (``*.yml``/``*.yaml`` in any case, folders searched recursively)."""
     problems: list[Problem] = []
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -204,6 +205,13 @@ def _load_file(path: Path, problems: list[Problem]) -> Rule | None:
         why = not_a_rule(docs) if len(docs) == 1 else None
         problems.append(Problem(str(path), why or "a rule file holds one YAML mapping (one rule)"))
         return None
+    sigma = _sigma_rule(docs[0])
+    if sigma is not None:
+        rule_id = docs[0].get("id")
+        problems.append(
+            Problem(str(path), sigma, rule_id=rule_id if isinstance(rule_id, str) else None)
+        )
+        return None
     ctx = _Ctx(path, {})
     for key_node, _ in nodes[0].value:
         name = str(key_node.value)
@@ -214,6 +222,21 @@ def _load_file(path: Path, problems: list[Problem]) -> Rule | None:
     rule = _parse(_plain(docs[0]), tests_node, ctx)
     problems.extend(ctx.problems)
     return rule if not ctx.problems else None
+
+
+def _sigma_rule(data: dict[str, Any]) -> str | None:
+    """Why a mapping is a Sigma rule rather than a native one (``level`` instead of
+    ``severity``, or a ``logsource`` mapping), or None. Its native-key problems would only
+    mislead: a Sigma rule carries no tests."""
+    if is_native(data):
+        return None
+    if "level" in data:
+        why = "has 'level' and no 'severity'"
+    elif isinstance(data.get("logsource"), Mapping):
+        why = "its logsource is a mapping"
+    else:
+        return None
+    return f"a Sigma rule ({why}), not a native rule: detect test runs the tests of native rules"
 
 
 #: libyaml when the build has it: a rule pack with its test events is a lot of YAML
@@ -348,6 +371,7 @@ def _detection_of(data: Mapping[str, Any], title: str, logsource: str, ctx: _Ctx
                 "detection": section,
             },
             collect_errors=True,
+            policy=SIGMA_POLICY,
         )
     except Exception as exc:  # pySigma on a shape it does not expect (condition: 5 ...)
         ctx.add(f"detection: {type(exc).__name__}: {exc}", "detection")
@@ -431,10 +455,14 @@ def _test(case: Any, i: int, line: int | None, logsource: str, ctx: _Ctx) -> Rul
         if case["expect"] not in ("alert", "no_alert"):
             ctx.add(f"{label}: expect must be alert or no_alert", line=line)
         expect = "no_alert" if case["expect"] == "no_alert" else "alert"
-    elif isinstance(case["alerts"], int) and not isinstance(case["alerts"], bool):
+    elif (
+        isinstance(case["alerts"], int)
+        and not isinstance(case["alerts"], bool)
+        and case["alerts"] >= 0
+    ):
         expect = case["alerts"]
     else:
-        ctx.add(f"{label}: alerts must be a number", line=line)
+        ctx.add(f"{label}: alerts must be a whole number >= 0", line=line)
     if ("events" in case) == ("event" in case):
         ctx.add(f"{label}: give exactly one of 'events' and 'event'", line=line)
         return None

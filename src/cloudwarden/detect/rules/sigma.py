@@ -11,10 +11,11 @@ with the reason, instead of being approximated. All problems of all files are co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from sigma.collection import SigmaCollection
@@ -27,6 +28,8 @@ from sigma.conditions import (
 )
 from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.modifiers import reverse_modifier_mapping
+from sigma.policy import SigmaPolicy
+from sigma.policy.regex_engine import RE2RegexEngine, RegexPattern
 from sigma.rule import SigmaDetection, SigmaRule
 from sigma.types import (
     CompareOperators,
@@ -70,8 +73,35 @@ class SigmaConversionError(ValueError):
     """A parsed Sigma construct that the intermediate representation cannot express."""
 
 
+class _QuietRE2Engine(RE2RegexEngine):
+    """pySigma's RE2 check of ``|re`` patterns without RE2's C++ logging: an invalid pattern
+    otherwise first writes two absl log lines to stderr (``WARNING: All log messages before
+    absl::InitializeLog() ...``, ``E0000 ... re2.cc ... Error parsing ...``), before the rule's
+    problem is reported. The error text comes back as ``str`` (RE2 gives ``bytes``)."""
+
+    def compile(self, pattern: str, flags: int = 0) -> RegexPattern:
+        names = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+        prefix = "".join(letter for letter, flag in names.items() if flags & flag)
+        options = self._re2.Options()
+        options.log_errors = False
+        try:
+            return cast(
+                RegexPattern,
+                self._re2.compile(f"(?{prefix}){pattern}" if prefix else pattern, options),
+            )
+        except self._re2.error as exc:
+            reason = exc.args[0] if exc.args else ""
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            raise self._re2.error(str(reason)) from None
+
+
+#: how pySigma reads rules here: its default (safe) policy, with RE2 kept quiet
+SIGMA_POLICY = SigmaPolicy(regex_engine=_QuietRE2Engine())
+
+
 def load_sigma(paths: Iterable[str | Path]) -> LoadResult:
-    """Load Sigma rule files (``*.yml``/``*.yaml``, folders searched recursively)."""
+    """Load Sigma rule files (``*.yml``/``*.yaml`` in any case, folders searched recursively)."""
     rules: list[Rule] = []
     problems: list[Problem] = []
     for path in _rule_files(paths, problems):
@@ -90,7 +120,9 @@ def _rule_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Pa
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yml", ".yaml")))
+            files.extend(
+                sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml"))
+            )
         elif p.is_file():
             files.append(p)
         else:
@@ -120,7 +152,7 @@ def _load_file(path: Path, rules: list[Rule], problems: list[Problem]) -> None:
         return
     try:
         collection = SigmaCollection.from_dicts(
-            docs, collect_errors=True, source=SigmaRuleLocation(path)
+            docs, collect_errors=True, source=SigmaRuleLocation(path), policy=SIGMA_POLICY
         )
     except SigmaError as e:
         problems.append(Problem(str(path), f"cannot read rule file: {e}"))
