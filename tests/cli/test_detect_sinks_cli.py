@@ -206,3 +206,15 @@ def test_watch_says_where_and_why_even_quiet(
     err = capsys.readouterr().err.splitlines()
     assert "cloudwarden: warning: poll 1: locked/: cannot list folder: Permission denied" in err
     assert any(line.startswith("cloudwarden: warning: poll 1: broken.json:") for line in err)
+
+
+def test_a_failure_retrying_cannot_fix_says_so(
+    env: Path, hook: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 404 is not retryable (docs/alert-delivery.md): the alerts still wait in the spool,
+    and the warning says that trying again will not help until the cause is fixed."""
+    log = write_log(env / "logs", "a.json", "e1")
+    hook.fail, hook.status = 10, 404
+    assert run(env, str(log), "--sink", f"webhook:{hook.url}", "--spool", str(env / "sp")) == 0
+    err = capsys.readouterr().err
+    assert "1 alert(s) spooled" in err and "trying again will not help until this is fixed" in err

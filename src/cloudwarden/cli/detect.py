@@ -225,6 +225,7 @@ def run(
     _check_sources(sources)
     if output is not None:
         _check_output(output, sources)
+    sink_cli.check_spool(spool)
     sinks = sink_cli.build_sinks(sink, store=sink_cli.records_to_store(store, db), db=db)
     loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     _report_problems(problems)  # per rule, never fatal; shown even with --quiet
@@ -242,7 +243,8 @@ def run(
             )
         except SourceError as exc:
             raise UserError(str(exc)) from None
-    for failed in hatch_errors(loaded, since=before):  # per rule, like the load problems, even with -q
+    # per rule, like the load problems, even with -q
+    for failed in hatch_errors(loaded, since=before):
         _err(f"cloudwarden: rule [{failed.rule_id}]: {failed}")
     stats = result.stats
     if stats.unparseable and not stats.total_events:
@@ -397,6 +399,7 @@ def watch(
 
     # without --sink, alerts go to stdout as with `detect run`; the store is not an output
     specs = sink or ["stdout"]
+    sink_cli.check_spool(spool)
     sinks = sink_cli.build_sinks(specs, store=sink_cli.records_to_store(store or None, db), db=db)
     loaded, problems = _selected_rules(rules, not no_builtin, min_severity, exclude_rule)
     _report_problems(problems)

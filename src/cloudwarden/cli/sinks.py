@@ -47,6 +47,19 @@ def records_to_store(store: bool | None, db: Path | None) -> bool:
     return bool(store) or db is not None
 
 
+def check_spool(spool: Path | None) -> None:
+    """``--spool`` names a folder (or one to be made): a file in its place is a UserError now,
+    not an ``OSError`` ("File exists") once alerts are read and a sink has failed."""
+    if spool is None:
+        return
+    for place in (spool, *spool.parents):
+        if place.exists():
+            if not place.is_dir():
+                where = "" if place == spool else f" ({place} is a file)"
+                raise UserError(f"--spool {spool}: not a folder{where}")
+            return
+
+
 def with_ids(alerts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The alerts, each with its stable ``alert_id`` (computed when the dict lacks one)."""
     out: list[dict[str, Any]] = []
@@ -70,10 +83,13 @@ def deliver(router: Router, alerts: Sequence[Mapping[str, Any]], quiet: bool) ->
 def show_reports(reports: Sequence[DeliveryReport], router: Router, quiet: bool) -> None:
     for r in reports:
         if r.error is not None:
-            _warn(
-                f"{r.error}; {r.pending} alert(s) spooled in {router.spool_dir} "
-                "(re-sent on the next delivery or by `cloudwarden detect flush`)"
+            when = (
+                "re-sent on the next delivery or by `cloudwarden detect flush`"
+                if r.retryable
+                else "trying again will not help until this is fixed; then "
+                "`cloudwarden detect flush`"
             )
+            _warn(f"{r.error}; {r.pending} alert(s) spooled in {router.spool_dir} ({when})")
         elif not quiet and (r.sent or r.resent):
             extra = f", {r.resent} re-sent from the spool" if r.resent else ""
             print(f"{r.sink}: {r.sent} alert(s) delivered{extra}", file=sys.stderr)
@@ -142,6 +158,7 @@ def _flush_targets(specs: Sequence[str] | None, spool_dir: Path) -> list[Sink]:
 
 def flush(specs: Sequence[str] | None, spool: Path | None, quiet: bool) -> int:
     """Re-send spools (of ``specs``, default every spooled sink); exit code 0, or 2 if any stay."""
+    check_spool(spool)
     router = Router([], spool)
     router.sinks = tuple(_flush_targets(specs, router.spool_dir))
     if not router.sinks:

@@ -69,6 +69,9 @@ class DeliveryReport:
     spooled: int = 0
     pending: int = 0
     error: str | None = None
+    #: whether trying again can help (False: HTTP 404, a denied permission, a missing
+    #: folder: the alerts wait in the spool until the cause is fixed)
+    retryable: bool = True
 
     @property
     def ok(self) -> bool:
@@ -151,12 +154,12 @@ class Router:
         try:
             report.resent = self._resend(sink)
         except SinkError as exc:
-            report.error = str(exc)
+            report.error, report.retryable = str(exc), exc.retryable
         if alerts:
             if report.error is None:
-                unsent, error = self._send(sink, alerts)
+                unsent, error, retryable = self._send(sink, alerts)
                 report.sent = len(alerts) - len(unsent)
-                report.error = error
+                report.error, report.retryable = error, retryable
             else:
                 unsent = alerts  # the sink is down: keep the order, queue behind the spool
             if unsent:
@@ -168,21 +171,22 @@ class Router:
 
     def _send(
         self, sink: Sink, alerts: Sequence[AlertDict]
-    ) -> tuple[Sequence[AlertDict], str | None]:
-        """Try up to ``attempts`` times; return what is still unsent and the last error."""
+    ) -> tuple[Sequence[AlertDict], str | None, bool]:
+        """Try up to ``attempts`` times; return what is still unsent, the last error and
+        whether retrying it can help."""
         remaining: Sequence[AlertDict] = alerts
         for attempt in range(self.attempts):
             if attempt:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
             try:
                 sink.send(remaining)
-                return (), None
+                return (), None, True
             except SinkError as exc:
                 if exc.unsent is not None:
                     remaining = exc.unsent
                 if not exc.retryable or attempt == self.attempts - 1:
-                    return remaining, str(exc)
-        return remaining, None  # pragma: no cover - the loop always returns
+                    return remaining, str(exc), exc.retryable
+        return remaining, None, True  # pragma: no cover - the loop always returns
 
     def _resend(self, sink: Sink) -> int:
         """Send the claimed files, oldest first, deleting each once accepted; raise on failure."""
@@ -206,11 +210,11 @@ class Router:
             except OSError as exc:
                 raise SpoolError(f"cannot read spool {path}: {exc.strerror or exc}") from None
             if alerts:
-                unsent, error = self._send(sink, alerts)
+                unsent, error, retryable = self._send(sink, alerts)
                 if error is not None:
                     if len(unsent) < len(alerts):
                         self._rewrite(path, unsent)
-                    raise SinkError(error)
+                    raise SinkError(error, retryable=retryable)
             path.unlink(missing_ok=True)
             total += len(alerts)
         return total

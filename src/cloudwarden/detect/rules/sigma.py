@@ -120,9 +120,7 @@ def _rule_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Pa
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(
-                sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml"))
-            )
+            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml")))
         elif p.is_file():
             files.append(p)
         else:
