@@ -4,7 +4,6 @@ on SIGTERM, spooled ``file:``/``store:`` sinks flushed to the same file from any
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import signal
@@ -15,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from cloudwarden.cli.main import main
@@ -24,6 +22,8 @@ from cloudwarden.detect.delivery import Router, spool_id
 from cloudwarden.detect.rules import Rule, load_native
 from cloudwarden.detect.sinks import FileSink, StoreSink, WebhookSink, parse_sink
 from cloudwarden.detect.watch import LogObject, Watcher, WatchState, default_state_path
+
+from .test_watch import Sink, put
 
 ACCOUNT = "111122223333"
 STOP_RULE = """\
@@ -58,23 +58,6 @@ def record(event_id: str, minute: int) -> dict[str, Any]:
         "recipientAccountId": ACCOUNT,
         "sourceIPAddress": "203.0.113.9",
     }
-
-
-def put(folder: Path, name: str, *records: dict[str, Any]) -> Path:
-    path = folder / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-west-1" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(orjson.dumps({"Records": list(records)})))
-    return path
-
-
-class Sink:
-    name = spec = "memory"
-
-    def __init__(self) -> None:
-        self.alerts: list[dict[str, Any]] = []
-
-    def send(self, alerts: Any) -> None:
-        self.alerts.extend(alerts)
 
 
 def watcher(
