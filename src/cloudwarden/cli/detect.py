@@ -407,6 +407,7 @@ def watch(
         raise UserError(_NO_RULES)
     router = Router(sinks, spool)
     errors: list[str] = []
+    counted = [hatch_counts()]  # python-function failures counted before this poll
 
     def report(poll: PollReport) -> None:
         if poll.error is not None:
@@ -427,6 +428,9 @@ def watch(
         if poll.stats.unparseable > _SHOWN_PROBLEMS:
             more = poll.stats.unparseable - min(len(problems), _SHOWN_PROBLEMS)
             _err(f"cloudwarden: warning: poll {poll.poll}: and {more} more problem(s)")
+        for failed in hatch_errors(loaded, since=counted[0]):
+            _err(f"cloudwarden: warning: poll {poll.poll}: rule [{failed.rule_id}]: {failed}")
+        counted[0] = hatch_counts()
 
     try:
         watcher = Watcher(

@@ -253,6 +253,30 @@ def test_cli_detect_run_names_the_failing_rule_and_keeps_the_others(
     ]
 
 
+def test_cli_detect_watch_names_the_failing_rule_per_poll(
+    hooks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, *_ = hook_rules(tmp_path)
+    (rule,) = load_native([path]).rules
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "trail.jsonl").write_text(
+        "\n".join(
+            json.dumps({"eventID": f"e{i}", "eventTime": "2026-11-01T10:00:00Z", **event})
+            for i, event in enumerate([rule.tests[0].events[0]] * 2)
+        )
+        + "\n"
+    )
+    argv = ["detect", "watch", str(logs), "-q", "--once", "--settle", "0", "--no-builtin"]
+    argv += ["--rules", str(path), "--state", str(tmp_path / "state.json"), "--no-store"]
+    assert main(argv) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "cloudwarden: warning: poll 1: rule [hook-raises]: python function "
+        "cw_test_raising_hooks:boom raised KeyError: 'requestParameters.nonexistent' on 2 "
+        "events (those events did not match the rule)"
+    ]
+
+
 # ---- 3. durations beyond a year -------------------------------------------------------
 
 
