@@ -81,6 +81,27 @@ def test_unknown_region(bare_lab: LabServer, capsys: pytest.CaptureFixture[str])
     assert_one_line(err, "xx-nowhere-1")
 
 
+def test_a_service_the_lab_lacks_is_an_error_answer_not_terminal_noise(
+    bare_lab: LabServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """moto emulates no IAM Access Analyzer, which the assessment asks for: the client gets
+    an error answer, and neither moto's "Unable to find appropriate backend" (printed to
+    stdout) nor werkzeug's traceback of the request (stderr) reaches the user's terminal,
+    as they did in the middle of `cloudwarden demo`."""
+    import boto3
+    import botocore.exceptions
+
+    from cloudwarden.lab.demo import lab_credentials
+
+    with lab_credentials(bare_lab.endpoint):
+        client = boto3.client("accessanalyzer", endpoint_url=bare_lab.endpoint)
+        with pytest.raises(botocore.exceptions.ClientError):
+            client.list_analyzers()
+    out, err = capfd.readouterr()
+    assert "Unable to find" not in out + err
+    assert "Traceback" not in out + err and "Error on request" not in out + err
+
+
 def test_unknown_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, err = run(
         ["scan", "--snapshot", str(tmp_path / "x"), "--format", "pdf", "--no-store"], capsys
