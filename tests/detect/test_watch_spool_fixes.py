@@ -23,19 +23,7 @@ from cloudwarden.detect.rules import Rule, load_native
 from cloudwarden.detect.sinks import FileSink, StoreSink, WebhookSink, parse_sink
 from cloudwarden.detect.watch import LogObject, Watcher, WatchState, default_state_path
 
-from .test_watch import Sink, put
-
-ACCOUNT = "111122223333"
-STOP_RULE = """\
-id: test-stop-logging
-title: CloudTrail logging stopped
-severity: high
-logsource: cloudtrail
-detection:
-  selection:
-    eventName: StopLogging
-  condition: selection
-"""
+from .test_watch import ACCOUNT, STOP_RULE, Sink, put
 
 
 @pytest.fixture(scope="module")
