@@ -26,7 +26,7 @@ from cloudwarden.detect.run import (
     run_detection,
 )
 from cloudwarden.detect.sources import SourceError
-from cloudwarden.detect.sources.remote import LOOKUP_SPEC
+from cloudwarden.detect.sources.remote import is_local
 from cloudwarden.fileio import write_atomic
 from cloudwarden.model import Severity
 
@@ -144,7 +144,7 @@ def _check_output(output: Path, sources: list[str]) -> None:
         return
     target = output.resolve()
     for spec in sources:
-        if spec.startswith("s3://") or spec.startswith(LOOKUP_SPEC):
+        if not is_local(spec):
             continue
         root = Path(spec).resolve()
         if target == root or (root.is_dir() and target.is_relative_to(root)):
@@ -153,7 +153,7 @@ def _check_output(output: Path, sources: list[str]) -> None:
 
 def _check_sources(sources: list[str]) -> None:
     for spec in sources:
-        if spec.startswith("s3://") or spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?"):
+        if not is_local(spec):
             continue
         if not Path(spec).exists():
             raise UserError(f"{spec}: no such file or folder")

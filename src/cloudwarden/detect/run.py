@@ -39,7 +39,7 @@ from cloudwarden.detect.correlate import Detector
 from cloudwarden.detect.matching import ENGINES, EngineName, rule_fields, rule_kinds
 from cloudwarden.detect.rules.ir import Rule
 from cloudwarden.detect.sources import Event, SourceStats, read_events
-from cloudwarden.detect.sources.remote import LOOKUP_SPEC
+from cloudwarden.detect.sources.remote import is_local
 from cloudwarden.model import (
     Area,
     Finding,
@@ -92,10 +92,6 @@ def _events(
         progress(n)
 
 
-def _is_local(spec: str) -> bool:
-    return not (spec.startswith("s3://") or spec.startswith(LOOKUP_SPEC))
-
-
 def run_detection(
     specs: Sequence[str],
     rules: Iterable[Rule],
@@ -114,7 +110,7 @@ def run_detection(
         raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     stats = SourceStats()
     detector = Detector(rules, engine)
-    if detector.reads_files and all(_is_local(s) for s in specs):
+    if detector.reads_files and all(is_local(s) for s in specs):
         alerts = detector.process_files(specs, stats, progress)
     else:
         alerts = detector.process(_events(specs, stats, aws, progress))

@@ -51,7 +51,7 @@ from cloudwarden.detect.rules.ir import Rule
 from cloudwarden.detect.sources import Event, SourceError, SourceStats
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.reader import walk_files
-from cloudwarden.detect.sources.remote import LOOKUP_SPEC, default_context, split_s3_url
+from cloudwarden.detect.sources.remote import default_context, is_lookup, split_s3_url
 from cloudwarden.detect.watch_state import STATE_FORMAT, WatchError, WatchState
 
 __all__ = [
@@ -76,10 +76,6 @@ class DetectorLike(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
-def _is_lookup(spec: str) -> bool:
-    return spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?")
-
-
 def normalise_source(spec: str) -> str:
     """One spelling per source: a local file or folder as its absolute real path.
 
@@ -89,7 +85,7 @@ def normalise_source(spec: str) -> str:
     ``s3://b/logs`` also lists ``logs-old/…``, which ``s3://b/logs/`` does not.
     ``cloudtrail:lookup_events`` specs are kept as written.
     """
-    if _is_lookup(spec):
+    if is_lookup(spec):
         return spec
     if spec.startswith("s3://"):
         try:
@@ -182,7 +178,7 @@ class Watcher:
         ] = make_detector,
     ) -> None:
         for spec in sources:
-            if _is_lookup(spec):
+            if is_lookup(spec):
                 raise WatchError(f"{spec}: not a source watch can poll (use a folder or s3://)")
             if not spec.startswith("s3://") and not Path(spec).exists():
                 raise WatchError(f"{spec}: no such file or folder")

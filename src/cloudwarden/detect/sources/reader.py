@@ -17,8 +17,8 @@ from cloudwarden.detect.sources.model import (
     SourceStats,
 )
 from cloudwarden.detect.sources.remote import (
-    LOOKUP_SPEC,
     default_context,
+    is_lookup,
     lookup_events,
     s3_events,
 )
@@ -55,7 +55,7 @@ def read_events(
     """
     if kind is not None and kind not in SOURCE_KINDS:
         raise SourceError(f"unknown log kind {kind!r} (one of {', '.join(SOURCE_KINDS)})")
-    if spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?"):
+    if is_lookup(spec):
         yield from lookup_events(spec, aws or default_context(), stats)
     elif spec.startswith("s3://"):
         yield from s3_events(spec, aws or default_context(), stats, kind)

@@ -35,6 +35,17 @@ from cloudwarden.detect.sources.model import Event, SourceError, SourceKind, Sou
 LOOKUP_SPEC = "cloudtrail:lookup_events"
 
 
+def is_lookup(spec: str) -> bool:
+    """``cloudtrail:lookup_events`` with or without its ``?region=..`` query."""
+    return spec == LOOKUP_SPEC or spec.startswith(LOOKUP_SPEC + "?")
+
+
+def is_local(spec: str) -> bool:
+    """A file or folder, as :func:`~cloudwarden.detect.sources.read_events` tells specs
+    apart (neither ``s3://`` nor ``cloudtrail:lookup_events``)."""
+    return not (spec.startswith("s3://") or is_lookup(spec))
+
+
 def default_context() -> AwsContext:
     """The caller's default credentials and region (no identity call: reading needs none)."""
     return AwsContext(session=boto3.Session(), options=AwsOptions())
