@@ -271,7 +271,7 @@ class SqlFileScan:
             "TRY_CAST(substr(etime, 2, 19) AS TIMESTAMP) IS NULL",
             "r.CloudTrailEvent IS NOT NULL",
         ]
-        tests.append("dotted")  # a literal dotted key, or JSON that only DuckDB accepts
+        tests.append("raw_odd")  # seen in the text: a literal dotted key, JSON only DuckDB takes
         for name in self.plan.promoted:
             c = f"r.{_col(name)}"
             tests.append(f"coalesce(left({c}, 1) IN ('[', '{{'), false)")
@@ -332,14 +332,14 @@ class SqlFileScan:
         desc = json.dumps(self.record_type)
         flist = "[" + ", ".join(_q(f) for f in files) + "]"
         patterns = (*self.plan.dotted_patterns(), *_NONSTANDARD_JSON)
-        dotted = " OR ".join(self.dialect.regex("json", p, "") for p in patterns)
+        raw_odd = " OR ".join(self.dialect.regex("json", p, "") for p in patterns)
         if lines:
             source = (
                 f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
                 # a carriage return splits the line for the reader (bytes.splitlines); a
                 # "Records" key makes it read the line as a delivered document
-                f"coalesce(({dotted}) OR contains(json, chr(13)) "
-                f"OR contains(json, '\"Records\"'), false) AS dotted, "
+                f"coalesce(({raw_odd}) OR contains(json, chr(13)) "
+                f"OR contains(json, '\"Records\"'), false) AS raw_odd, "
                 f"NULL::BIGINT AS i, NULL::BIGINT AS n "
                 f"FROM read_json_objects({flist}, format='newline_delimited', filename=true, "
                 f"ignore_errors=true, maximum_object_size={_MAX_OBJECT})"
@@ -351,12 +351,12 @@ class SqlFileScan:
                 # a document without records (Records missing, null or empty) is one NULL
                 # record, which is irregular: the file goes to the reader, and a file of two
                 # documents is seen as such (each has its row 1)
-                f"SELECT f, dotted, unnest(CASE WHEN len(d.Records) > 0 THEN d.Records "
+                f"SELECT f, raw_odd, unnest(CASE WHEN len(d.Records) > 0 THEN d.Records "
                 f"ELSE [NULL] END) AS r, "
                 f"unnest(range(1, greatest(coalesce(len(d.Records), 0), 1) + 1)) AS i, "
                 f"greatest(coalesce(len(d.Records), 0), 1) AS n FROM ("
                 f"SELECT filename AS f, json_transform(json, {_q(docs)}) AS d, "
-                f"({dotted}) AS dotted "
+                f"({raw_odd}) AS raw_odd "
                 # a compact document is one line: read line by line, DuckDB parses it once
                 # (as a whole it parses it twice, measured 13% slower in all on one thread)
                 f"FROM read_json_objects({flist}, format='{fmt}', filename=true, "
@@ -400,7 +400,7 @@ class SqlFileScan:
             )
         return (
             f"WITH src AS ({source}),\n"
-            f"recs AS (SELECT f, i, n, r, dotted, CAST(r.eventID AS VARCHAR) AS eid, "
+            f"recs AS (SELECT f, i, n, r, raw_odd, CAST(r.eventID AS VARCHAR) AS eid, "
             f"CAST(r.eventTime AS VARCHAR) AS etime FROM src),\n"
             f"typed AS (SELECT f, i, n, eid, etime, ({self.irregular()}) AS odd, "
             f"{', '.join(cols)} FROM recs),\n"
