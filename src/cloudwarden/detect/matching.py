@@ -49,6 +49,7 @@ from cloudwarden.detect.rules.ir import (
 from cloudwarden.detect.sources import Event, SourceError, SourceKind, SourceStats
 from cloudwarden.detect.sources.blobs import blob_events
 from cloudwarden.detect.sources.cloudtrail import parse_time
+from cloudwarden.detect.sources.model import SERVICE_KINDS as _SERVICE_KINDS
 
 __all__ = [
     "ENGINES",
@@ -64,17 +65,6 @@ __all__ = [
 EngineName = Literal["stream", "batch"]
 ENGINES: tuple[EngineName, ...] = ("stream", "batch")
 KINDS: tuple[SourceKind, ...] = ("cloudtrail", "vpcflow", "s3access")
-
-#: Sigma ``logsource.service`` (or a native ``logsource``) -> the event kind it describes
-_SERVICE_KINDS: dict[str, SourceKind] = {
-    "cloudtrail": "cloudtrail",
-    "vpcflow": "vpcflow",
-    "vpc_flow": "vpcflow",
-    "vpcflowlogs": "vpcflow",
-    "s3access": "s3access",
-    "s3_access": "s3access",
-    "s3": "s3access",
-}
 
 
 def rule_kinds(rule: Rule) -> frozenset[SourceKind] | None:

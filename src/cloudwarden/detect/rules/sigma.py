@@ -62,6 +62,7 @@ from cloudwarden.detect.rules.ir import (
     Problem,
     Rule,
 )
+from cloudwarden.detect.sources.model import SERVICE_KINDS
 
 __all__ = ["SIGMA_LICENSE", "SigmaConversionError", "builtin_sigma_rules", "load_sigma"]
 
@@ -224,17 +225,9 @@ def _shape(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-#: The Sigma ``logsource.service`` values cloudwarden reads, as
-#: :data:`cloudwarden.detect.matching._SERVICE_KINDS` maps them to its event kinds.
-SERVICES: tuple[str, ...] = (
-    "cloudtrail",
-    "vpcflow",
-    "vpc_flow",
-    "vpcflowlogs",
-    "s3access",
-    "s3_access",
-    "s3",
-)
+#: The Sigma ``logsource.service`` values cloudwarden reads (the event kinds they name:
+#: :data:`cloudwarden.detect.sources.model.SERVICE_KINDS`).
+SERVICES: tuple[str, ...] = tuple(SERVICE_KINDS)
 _READS = "aws: cloudtrail, vpcflow, s3access"
 
 

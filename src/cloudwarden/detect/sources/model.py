@@ -16,6 +16,16 @@ from typing import Any, Literal
 
 SourceKind = Literal["cloudtrail", "vpcflow", "s3access"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("cloudtrail", "vpcflow", "s3access")
+#: Sigma ``logsource.service`` (or a native ``logsource``) -> the event kind it describes
+SERVICE_KINDS: dict[str, SourceKind] = {
+    "cloudtrail": "cloudtrail",
+    "vpcflow": "vpcflow",
+    "vpc_flow": "vpcflow",
+    "vpcflowlogs": "vpcflow",
+    "s3access": "s3access",
+    "s3_access": "s3access",
+    "s3": "s3access",
+}
 
 
 @dataclass(frozen=True, slots=True)
