@@ -39,7 +39,7 @@ from typing import Any
 
 from cloudwarden.detect.engines.fields import MISSING, UNKNOWN, define, plain_getter
 from cloudwarden.detect.rules.evaluate import Predicate, _const, _value_tests, compile_expr
-from cloudwarden.detect.rules.hatch import EventFields, resolve_hatch
+from cloudwarden.detect.rules.hatch import EventFields, contain_hatch
 from cloudwarden.detect.rules.ir import And, Expr, Match, Not, Or, Rule
 
 __all__ = ["GuardDispatch", "compile_fast", "generate", "rule_code", "run_all"]
@@ -174,15 +174,17 @@ Code = tuple[str, dict[str, Any]]
 def rule_code(rule: Rule, expr: Expr | None = None, tag: str = "") -> tuple[Predicate, Code]:
     """The rule's detection (or ``expr`` in its place) AND-ed with its ``python:`` hatch, and
     the same test as an expression whose names start with ``tag`` (a rule with a hatch is a
-    call of the predicate)."""
+    call of the predicate). The hatch is called contained
+    (:func:`~cloudwarden.detect.rules.hatch.contain_hatch`): when it raises, the event does
+    not match and the failure is counted against the rule."""
     body, names = generate(rule.detection if expr is None else expr, tag)
     pred: Predicate = _define(["def predicate(r):", f"    return {body}"], names)
     if not rule.python:
         return pred, (body, names)
-    hatch = resolve_hatch(rule.python)
+    hatch = contain_hatch(rule)
 
     def with_hatch(record: Mapping[str, Any]) -> bool:
-        return pred(record) and bool(hatch(EventFields(record)))
+        return pred(record) and hatch(EventFields(record))
 
     return with_hatch, (f"{tag}P(r)", {f"{tag}P": with_hatch})
 

@@ -40,13 +40,12 @@ equality); any value that is not a plain string runs their full predicates.
 (:func:`~cloudwarden.detect.rules.hatch.contain_hatch`): when it raises, the event does not
 match that rule and the failure is counted per rule
 (:func:`~cloudwarden.detect.rules.hatch.hatch_errors`); the run and the other rules go on.
-Such rules always run their own full predicate (they are never guard-dispatched).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
@@ -61,7 +60,6 @@ from cloudwarden.detect.engines.dispatch import (
 )
 from cloudwarden.detect.engines.fields import field_text, text_extractor
 from cloudwarden.detect.rules.evaluate import Predicate
-from cloudwarden.detect.rules.hatch import EventFields, contain_hatch
 from cloudwarden.detect.rules.ir import And, Expr, Match, Or, Rule
 from cloudwarden.detect.sources.model import Event
 
@@ -164,20 +162,6 @@ def guard_of(expr: Expr) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((c.field, frozenset(str(v).lower() for v in c.values)) for c in _guards(expr))
 
 
-def _rule_code(rule: Rule, tag: str) -> tuple[Predicate, Code]:
-    """:func:`rule_code` of the rule, its ``python:`` hatch contained (:func:`contain_hatch`):
-    an exception in the function is a non-match of that event, counted against the rule."""
-    if not rule.python:
-        return rule_code(rule, None, tag)
-    pred, _ = rule_code(replace(rule, python=""), None, tag)
-    hatch = contain_hatch(rule)
-
-    def with_hatch(record: Mapping[str, Any]) -> bool:
-        return pred(record) and hatch(EventFields(record))
-
-    return with_hatch, (f"{tag}P(r)", {f"{tag}P": with_hatch})
-
-
 class StreamEngine:
     """Evaluates rules on events one at a time, running only the rules an event can match.
 
@@ -188,7 +172,7 @@ class StreamEngine:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
-        built = [_rule_code(r, f"r{i}_") for i, r in enumerate(self.rules)]
+        built = [rule_code(r, None, f"r{i}_") for i, r in enumerate(self.rules)]
         full = tuple(pred for pred, _ in built)
         self._compiled: tuple[tuple[Rule, Predicate], ...] = tuple(
             zip(self.rules, full, strict=True)
@@ -213,9 +197,7 @@ class StreamEngine:
                     self._by_name.setdefault(n, []).append(i)
                 else:  # (None, None) cannot arise from index_keys, but would mean "any"
                     self._always.append(i)
-        # a python rule keeps its contained full predicate: dispatch would call its hatch bare
-        guardable = tuple(i for i in dict.fromkeys(self._always) if not self.rules[i].python)
-        self._dispatch = GuardDispatch(self.rules, guardable, full)
+        self._dispatch = GuardDispatch(self.rules, tuple(dict.fromkeys(self._always)), full)
         self._read_guard = self._dispatch.read
         self._cache: dict[tuple[Any, Any], tuple[tuple[Rule, Predicate], ...]] = {}
         self._match_cache: dict[tuple[Any, Any, object], Runner] = {}
