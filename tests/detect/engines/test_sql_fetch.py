@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cloudwarden.detect.engines import sql_files
+from cloudwarden.detect.engines import sql_pool
 from cloudwarden.detect.engines.sql_files import PACKED_TAIL, PythonFile, SqlFileScan
 from cloudwarden.detect.engines.sql_packed import HIT_CHAR, ID_CHAR, SEP_CHAR, chunks
 from cloudwarden.detect.matching import Hit, Matcher
@@ -147,7 +147,7 @@ def test_hits_do_not_depend_on_the_chunks(tmp_path: Path, monkeypatch: pytest.Mo
     (tmp_path / "2b.json").write_text('{"Records": [')
     want_stats, got_stats = SourceStats(), SourceStats()
     want = Matcher(rules(), "batch").file_hits([str(tmp_path)], want_stats)
-    monkeypatch.setattr(sql_files, "_CHUNK_FILES", 2)
+    monkeypatch.setattr(sql_pool, "CHUNK_FILES", 2)
     got = Matcher(rules(), "batch").file_hits([str(tmp_path)], got_stats)
     assert [(*h[:3], dict(h.values)) for h in got] == [(*h[:3], dict(h.values)) for h in want]
     assert len(got) == 27  # Get and Put: two rules each; odd events: e
@@ -170,7 +170,7 @@ def test_a_scan_closed_part_way_leaves_no_query_running(
 
     for i in range(4):
         write(tmp_path, [record(2 * i + j, ("Get", "Put")[j]) for j in range(2)], f"{i}.json")
-    monkeypatch.setattr(sql_files, "_CHUNK_FILES", 1)
+    monkeypatch.setattr(sql_pool, "CHUNK_FILES", 1)
     con = duckdb.connect()
     scan = SqlFileScan(rules())
     items = scan.iter_packed([tmp_path], SourceStats(), con)

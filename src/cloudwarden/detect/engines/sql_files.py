@@ -77,7 +77,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from cloudwarden.detect.alert import event_meta
@@ -101,9 +100,8 @@ from cloudwarden.detect.engines.sql_packed import (
     SEP_CHAR,
     FileHit,
     PythonFile,
-    chunks,
-    collect,
 )
+from cloudwarden.detect.engines.sql_pool import FILES_MARK, Fetched, file_list, run_chunks
 from cloudwarden.detect.engines.stream import StreamEngine, index_keys
 from cloudwarden.detect.rules.ir import Rule, correlation_fields
 from cloudwarden.detect.sources.blobs import blob_events
@@ -145,16 +143,6 @@ _COMBINE = (
     "CASE WHEN ids_a = '' THEN coalesce(ids_b, '') WHEN coalesce(ids_b, '') = '' THEN ids_a "
     f"ELSE ids_a || {_ID_SEP} || ids_b END"
 )
-#: a query reads files until their size on disk reaches _CHUNK_BYTES or their count
-#: _CHUNK_FILES: DuckDB spends some 0.17 s planning the fused query, whatever the files
-#: (measured: 64 files of 1,000 records a query made planning a sixth of the scan; 128 a
-#: query, ~13 MB, took 10% less in all), and a chunk's matched records wait in memory
-_CHUNK_BYTES = 16 << 20
-_CHUNK_FILES = 1024
-
-#: one chunk's query result (see SqlFileScan._fetch)
-_Fetched = tuple[dict[str, list[tuple[int, str]]], dict[str, int], dict[str, str]]
-
 #: parts whose rule paths are read from one extraction per record: ``userIdentity``, read by
 #: rules that run on every record (``requestParameters`` too measured no faster)
 _RULE_EXTRACT = ("userIdentity",)
@@ -330,7 +318,7 @@ class SqlFileScan:
         """
         lines = kind == "lines"
         desc = json.dumps(self.record_type)
-        flist = "[" + ", ".join(_q(f) for f in files) + "]"
+        flist = file_list(files)
         patterns = (*self.plan.dotted_patterns(), *_NONSTANDARD_JSON)
         raw_odd = " OR ".join(self.dialect.regex("json", p, "") for p in patterns)
         if lines:
@@ -460,72 +448,21 @@ class SqlFileScan:
         """The scan as DuckDB returns it, in file order: a :class:`PythonFile`, or a file's
         origin and its matched records as ``(row, text)`` pairs, ``text`` holding one or more
         records packed as :mod:`~cloudwarden.detect.engines.sql_packed` describes (a record
-        without its own row counts from ``row``)."""
-        import duckdb
+        without its own row counts from ``row``).
 
-        own = con is None
-        con = con or duckdb.connect()
+        Without ``con``, a large scan runs over worker processes, one single-threaded DuckDB
+        per core (see :mod:`~cloudwarden.detect.engines.sql_pool`); with it, on ``con``."""
         self.fallback_files = {}
-        try:
-            # DuckDB runs a chunk's query without holding the GIL: the next chunk's query runs
-            # in a worker thread while the caller turns this chunk's records into hits. One
-            # query at a time on the connection; closing the generator waits for the one in
-            # flight (the pool's exit) before the connection is closed.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cw-scan") as pool:
-                pending: tuple[list[tuple[str, str, str]], Future[_Fetched]] | None = None
-                for chunk in chunks(cloudtrail_files(paths, stats), _CHUNK_FILES, _CHUNK_BYTES):
-                    future = pool.submit(self._fetch, con, chunk)
-                    if pending is not None:
-                        yield from self._results(pending[0], pending[1].result(), stats)
-                    pending = (chunk, future)
-                if pending is not None:
-                    yield from self._results(pending[0], pending[1].result(), stats)
-        finally:
-            if own:
-                con.close()
+        files = cloudtrail_files(paths, stats)
+        for chunk, fetched in run_chunks(files, self.query, self.templates, con):
+            yield from self._results(chunk, fetched, stats)
 
-    def _fetch(self, con: Any, chunk: list[tuple[str, str, str]]) -> _Fetched:
-        """The chunk's matched records per file, its record counts, and the files left to
-        Python with the reason.
-
-        DuckDB stops a query at the first file it cannot read. When its error names the
-        file, the query runs again without it; when it does not (a gzip stream with trailing
-        bytes, a ``.zst`` name on a plain file: I/O errors name no file), the files are
-        split in two and each half queried, down to the one file that fails.
-        """
-        per_file: dict[str, list[tuple[int, str]]] = {path: [] for path, _, _ in chunk}
-        counts: dict[str, int] = dict.fromkeys(per_file, 0)
-        fallback: dict[str, str] = {p: "not CloudTrail JSON" for p, _, k in chunk if k == "other"}
-        retry: list[str] = []  # compact documents DuckDB could not read line by line
-        for kind in ("compact", "doc", "lines"):
-            todo = [p for p, _, k in chunk if k == kind] + (retry if kind == "doc" else [])
-            groups = [todo] if todo else []
-            while groups:
-                group = groups.pop()
-                try:
-                    rows = con.execute(self.query(group, kind)).fetchall()
-                except duckdb_error() as exc:
-                    # DuckDB names the file it failed on (the longest match: a.json vs a.json.gz)
-                    bad = max((p for p in group if p in str(exc)), key=len, default=None)
-                    if bad is None and len(group) > 1:
-                        half = len(group) // 2
-                        groups += [group[half:], group[:half]]  # the first half runs first
-                        continue
-                    if bad is None:
-                        bad = group[0]
-                    group.remove(bad)
-                    if kind == "compact":  # a newline after the first 4 KiB: read it whole
-                        retry.append(bad)
-                    else:
-                        fallback[bad] = f"DuckDB could not read it: {str(exc)[:200]}"
-                    if group:
-                        groups.append(group)
-                    continue
-                collect(rows, kind == "lines", per_file, counts, fallback)
-        return per_file, counts, fallback
+    def templates(self) -> dict[str, str]:
+        """The query of each kind of file with :data:`FILES_MARK` for the file list."""
+        return {kind: self.query([FILES_MARK], kind) for kind in ("compact", "doc", "lines")}
 
     def _results(
-        self, chunk: list[tuple[str, str, str]], fetched: _Fetched, stats: SourceStats
+        self, chunk: list[tuple[str, str, str]], fetched: Fetched, stats: SourceStats
     ) -> Iterator[tuple[str, list[tuple[int, str]]] | PythonFile]:
         """A fetched chunk in file order, counted in ``stats`` (on the caller's thread)."""
         per_file, counts, fallback = fetched
@@ -553,9 +490,3 @@ class SqlFileScan:
                 t = ev.time.strftime("%Y-%m-%dT%H:%M:%SZ")
                 for hit in self._fallback.process(ev.raw, ev):
                     yield FileHit(hit.rule.id, ev.key, origin, t, meta.account, meta.region)
-
-
-def duckdb_error() -> type[Exception]:
-    import duckdb
-
-    return duckdb.Error
