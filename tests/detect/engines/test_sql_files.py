@@ -235,8 +235,20 @@ def test_dotted_keys_and_lists_are_exact(tmp_path: Path) -> None:
         b'"userIdentity.', b'"user\\u0049dentity.'
     )
     (tmp_path / "f8.json").write_bytes(escaped)  # the same dotted key, spelt with an escape
+    # the same key before a space or a line break and its colon, and one holding an escaped
+    # quote after the dot: the search for a dot in a key must see each
+    (tmp_path / "f9.json").write_text(json.dumps({"Records": [recs[0]]}, separators=(",", " : ")))
+    (tmp_path / "f10.json").write_text(
+        json.dumps({"Records": [recs[0]]}, indent=1).replace(
+            '"userIdentity.type": ', '"userIdentity.type"\n:'
+        )
+    )
+    plain = orjson.dumps({"Records": [recs[0]]})
+    (tmp_path / "f11.json").write_bytes(
+        plain.replace(b'"userIdentity.type"', b'"userIdentity.t\\"ype"')
+    )
     scan = assert_agree(SIGMA, tmp_path)
-    assert set(scan.fallback_files) == {f"f{i}.json" for i in (0, 1, 4, 6, 7, 8)}
+    assert set(scan.fallback_files) == {f"f{i}.json" for i in (0, 1, 4, 6, 7, 8, 9, 10, 11)}
 
 
 def test_missing_field_under_not_holds(tmp_path: Path) -> None:

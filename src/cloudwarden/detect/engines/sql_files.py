@@ -319,8 +319,17 @@ class SqlFileScan:
         lines = kind == "lines"
         desc = json.dumps(self.record_type)
         flist = file_list(files)
-        patterns = (*self.plan.dotted_patterns(), *_NONSTANDARD_JSON)
-        raw_odd = " OR ".join(self.dialect.regex("json", p, "") for p in patterns)
+        regex = self.dialect.regex
+        tests = [regex("json", p, "") for p in _NONSTANDARD_JSON]
+        dotted = self.plan.dotted_patterns()
+        if dotted is not None:
+            gate, exact, escaped = dotted
+            tests[:0] = [
+                f"CASE WHEN {regex('json', gate, '')} THEN {regex('json', exact, '')} "
+                "ELSE false END",
+                regex("json", escaped, ""),
+            ]
+        raw_odd = " OR ".join(tests)
         if lines:
             source = (
                 f"SELECT filename AS f, json_transform(json, {_q(desc)}) AS r, "
