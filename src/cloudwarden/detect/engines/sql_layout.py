@@ -86,7 +86,7 @@ class Plan:
           (``exact`` alone cost about 13% of a scan's instructions, ``gate`` 3%, measured
           with callgrind), so ``exact`` runs only on the documents ``gate`` matches (a
           ``CASE``: DuckDB computes its ``THEN`` for those rows alone);
-        * ``escaped``: an escaped printable ASCII character (``\u002e``), which could spell
+        * ``escaped``: an escaped printable ASCII character (``\\u002e``), which could spell
           such a key too (the text is the file's own).
 
         Separate patterns rather than one alternation: RE2 scans a document several times
