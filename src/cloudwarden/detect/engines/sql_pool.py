@@ -8,9 +8,9 @@ order.
 
 **Why processes.** On the 2-core development machine one DuckDB query on two threads took
 30-60% more CPU than the same work as two single-threaded queries in two processes, and
-about 25% more wall time (``threads`` vs two processes over halves of the files, measured
-in one run several times: 2.69 vs 2.04 s, 3.36 vs 2.25 s on 200,000 events; 11.9 vs 9.1 s
-and 11.8 vs 9.9 s on 1,000,000). Two queries on two connections of one process did not
+more wall time: 25% with chunks of 64 files (2.69 vs 2.04 s, 3.36 vs 2.25 s on 200,000
+events), 7-10% as the scan runs now (means of six interleaved pairs on 1,000,000 events:
+11.4 vs 10.3 s, then 9.3 vs 8.7 s once the scan kept its freed memory). Two queries on two connections of one process did not
 help (measured in an earlier session), so the cost is in sharing one process (its
 allocator and page faults are the likely part; not profiled further), not in the plan. So a large scan runs one single-threaded DuckDB per core, each in its own
 process, each given whole chunks; the caller's process lists the files, counts and turns
