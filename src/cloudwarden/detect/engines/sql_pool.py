@@ -73,8 +73,9 @@ FILES_MARK = "@@cloudwarden-files@@"
 #: and 531 MB (64 MB)
 CHUNK_BYTES = 32 << 20
 CHUNK_FILES = 1024
-#: below this size on disk a scan runs in this process: starting a worker costs about half
-#: a second (a Python and DuckDB import), the scan of 8 MB of gzip about a second a core
+#: below this size on disk a scan runs in this process: starting a worker costs about 0.2 s
+#: (importing this module and DuckDB), and planning its first query as much again; the
+#: scan of 8 MB of gzip takes about a second a core
 POOL_MIN_BYTES = 8 << 20
 #: why the last scan that wanted worker processes ran in this process instead, all of it
 #: or the chunks from the one a worker died on (``""``: it did not)
@@ -249,8 +250,8 @@ class _Workers:
         self.answers: list[queue.SimpleQueue[tuple[str, Any]]] = []
 
     def start(self, templates: dict[str, str], files: Chunk) -> None:
-        """Start the workers (all at once: each takes about half a second to import), then
-        give each the templates and the files."""
+        """Start the workers (all at once: each takes about 0.2 s to import), then give each
+        the templates and the files."""
         import cloudwarden
 
         root = str(Path(cloudwarden.__file__).resolve().parent.parent)
