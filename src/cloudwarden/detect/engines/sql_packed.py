@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import suppress
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -37,6 +36,7 @@ __all__ = [
     "PythonFile",
     "chunks",
     "collect",
+    "file_size",
 ]
 
 #: between the fields of a record, between records, between the rule ids of a record
@@ -98,10 +98,17 @@ def chunks(
     total = 0
     for item in kinds:
         chunk.append(item)
-        with suppress(OSError):  # the scan's reader reports the file
-            total += os.path.getsize(item[0])
+        total += file_size(item[0])
         if len(chunk) >= most or total >= size:
             yield chunk
             chunk, total = [], 0
     if chunk:
         yield chunk
+
+
+def file_size(path: str) -> int:
+    """``path``'s size on disk, 0 when it cannot be read (the scan's reader reports it)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -40,7 +40,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.detect.engines.sql_packed import chunks, collect
+from cloudwarden.detect.engines.sql_packed import chunks, collect, file_size
 
 __all__ = [
     "FILES_MARK",
@@ -172,7 +172,7 @@ def balanced_chunks(files: Chunk, workers: int) -> list[Chunk]:
     of about the same size on disk, each about :data:`CHUNK_BYTES` at most and none above
     :data:`CHUNK_FILES` files (with runs of the full size, the last short one would leave
     all but one worker idle at the end of the scan)."""
-    sizes = [max(_size(path), 1) for path, _, _ in files]
+    sizes = [max(file_size(path), 1) for path, _, _ in files]
     total = sum(sizes)
     count = max(1, -(-total // (CHUNK_BYTES * workers))) * workers
     out: list[Chunk] = []
@@ -191,13 +191,6 @@ def balanced_chunks(files: Chunk, workers: int) -> list[Chunk]:
     return out
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:  # the scan's reader reports the file
-        return 0
-
-
 def run_chunks(
     files: Chunk, query: QueryFor, templates: Callable[[], dict[str, str]], con: Any = None
 ) -> Iterator[tuple[Chunk, Fetched]]:
@@ -206,24 +199,24 @@ def run_chunks(
     ``con`` (or a :func:`scan_connection`) in this process."""
     global last_pool_error
     workers = scan_workers()
-    if con is None and workers > 1 and sum(_size(p) for p, _, _ in files) >= POOL_MIN_BYTES:
+    if con is None and workers > 1 and sum(file_size(p) for p, _, _ in files) >= POOL_MIN_BYTES:
         runs = balanced_chunks(files, workers)
         pool = _Workers(min(workers, len(runs)))
-        done = 0
+        done, finished = 0, False
         try:
             pool.start(templates(), files)
             for item in pool.run(runs):
                 yield item
                 done += 1
+            finished = True
         except _WorkerError as exc:
             last_pool_error = str(exc)
             files = [f for run in runs[done:] for f in run]
-        else:
-            last_pool_error = ""
-            pool.stop(finished=True)
-            return
         finally:
-            pool.stop()
+            pool.stop(finished)
+        if finished:
+            last_pool_error = ""
+            return
     yield from _in_process(files, query, con)
 
 
